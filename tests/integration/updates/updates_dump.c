@@ -53,7 +53,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	qsort(inv.updates, inv.n_updates, sizeof(*inv.updates), cmp_update);
+	if (inv.n_updates)
+		qsort(inv.updates, inv.n_updates, sizeof(*inv.updates),
+		      cmp_update);
 	printf("manager\t%s\t%lld\t%zu\n", inv.package_manager,
 	       (long long)inv.metadata_age_seconds, inv.n_updates);
 	for (size_t i = 0; i < inv.n_updates; i++) {
