@@ -23,7 +23,7 @@
 
 /* Order matters: an rpm root with etc/zypp is zypper's before dnf's. */
 static const struct fp__upd_backend *const backends[] = {
-	&fp__upd_apt,
+	&fp__upd_apt, &fp__upd_dnf,
 };
 
 bool fp__upd_is_live(const char *root)
@@ -79,6 +79,16 @@ static void why_line(const struct fp_buf *b, char *out, size_t n)
 	out[len] = '\0';
 }
 
+static bool has_var(const char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, n) && env[i][n] == '=')
+			return true;
+	return false;
+}
+
 int fp__upd_run(const char *what, const char *const *argv, const char *const *extra_env,
 		unsigned timeout_ms, const int *ok_codes, struct fp_buf *out,
 		int *ret_exit, struct fp_diag *diag)
@@ -93,12 +103,15 @@ int fp__upd_run(const char *what, const char *const *argv, const char *const *ex
 	size_t ne = 0;
 	int r;
 
+	/* The caller's extra variables first: they win over the defaults. */
+	for (size_t i = 0; extra_env && extra_env[i] && ne + 6 < FP_ARRAY_SIZE(envp); i++)
+		envp[ne++] = extra_env[i];
 	snprintf(pathvar, sizeof(pathvar), "PATH=%s",
 		 path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	envp[ne++] = pathvar;
 	envp[ne++] = "LC_ALL=C";
 	envp[ne++] = "LANG=C";
-	if (home && strlen(home) < sizeof(homevar) - 6) {
+	if (home && strlen(home) < sizeof(homevar) - 6 && !has_var(extra_env, "HOME")) {
 		snprintf(homevar, sizeof(homevar), "HOME=%s", home);
 		envp[ne++] = homevar;
 	}
@@ -106,8 +119,6 @@ int fp__upd_run(const char *what, const char *const *argv, const char *const *ex
 		snprintf(tmpvar, sizeof(tmpvar), "TMPDIR=%s", tmp);
 		envp[ne++] = tmpvar;
 	}
-	for (size_t i = 0; extra_env && extra_env[i] && ne + 1 < FP_ARRAY_SIZE(envp); i++)
-		envp[ne++] = extra_env[i];
 	envp[ne] = NULL;
 
 	fp_buf_init(&err, 64 * 1024);
@@ -158,7 +169,27 @@ out_release:
 	return r;
 }
 
-static void newest_in(const char *path, int depth, time_t *newest)
+int fp__upd_run_parse(const char *what, const char *const *argv,
+		      const char *const *extra_env, const int *ok_codes,
+		      fp__upd_parse_fn *parse, struct fp_update_list *l,
+		      struct fp_diag *diag)
+{
+	struct fp_buf out;
+	int r;
+
+	r = fp__upd_run(what, argv, extra_env, FP_UPDATES_TIMEOUT_MS, ok_codes,
+			&out, NULL, diag);
+	if (r != 0)
+		return r;
+	if (diag)
+		diag->file = what;
+	r = parse(out.data, out.len, l, diag);
+	fp_buf_release(&out);
+	return r;
+}
+
+static void newest_in(const char *path, int depth, bool leaves_only,
+		      time_t *newest)
 {
 	struct stat st;
 	DIR *d;
@@ -167,7 +198,8 @@ static void newest_in(const char *path, int depth, time_t *newest)
 
 	if (lstat(path, &st) != 0)
 		return;
-	if (st.st_mtime > *newest)
+	if ((!leaves_only || (depth == 0 && S_ISREG(st.st_mode))) &&
+	    st.st_mtime > *newest)
 		*newest = st.st_mtime;
 	if (depth <= 0 || !S_ISDIR(st.st_mode))
 		return;
@@ -181,19 +213,20 @@ static void newest_in(const char *path, int depth, time_t *newest)
 		    !strcmp(e->d_name, "lock"))
 			continue;
 		if (fp_path_join(sub, sizeof(sub), path, e->d_name) == 0)
-			newest_in(sub, depth - 1, newest);
+			newest_in(sub, depth - 1, leaves_only, newest);
 	}
 	closedir(d);
 }
 
-int64_t fp__upd_newest_age(const char *root, const char *rel, int depth)
+int64_t fp__upd_newest_age(const char *root, const char *rel, int depth,
+			   bool leaves_only)
 {
 	char path[4096];
 	time_t newest = 0, now = time(NULL);
 
 	if (fp__upd_path(path, sizeof(path), root, rel) != 0)
 		return -1;
-	newest_in(path, depth, &newest);
+	newest_in(path, depth, leaves_only, &newest);
 	if (newest == 0)
 		return -1;
 	return newest > now ? 0 : (int64_t)(now - newest);

@@ -172,9 +172,7 @@ static int apt_query(const char *root, struct fp_update_list *l,
 	static const int ok[] = { 0, -1 };
 	const char *argv[24];
 	struct apt_opts o;
-	struct fp_buf out;
 	size_t n = 0;
-	int r;
 
 	argv[n++] = "apt-get";
 	argv[n++] = "-s";
@@ -189,20 +187,13 @@ static int apt_query(const char *root, struct fp_update_list *l,
 	n += apt_root_args(root, &o, argv + n);
 	argv[n++] = "dist-upgrade";
 	argv[n] = NULL;
-	r = fp__upd_run("apt-get -s dist-upgrade", argv, NULL, FP_UPDATES_TIMEOUT_MS, ok, &out, NULL,
-			diag);
-	if (r != 0)
-		return r;
-	if (diag)
-		diag->file = "apt-get -s dist-upgrade";
-	r = fp_updates_parse_apt(out.data, out.len, l, diag);
-	fp_buf_release(&out);
-	return r;
+	return fp__upd_run_parse("apt-get -s dist-upgrade", argv, NULL, ok,
+				 fp_updates_parse_apt, l, diag);
 }
 
 static int64_t apt_age(const char *root)
 {
-	return fp__upd_newest_age(root, "/var/lib/apt/lists", 2);
+	return fp__upd_newest_age(root, "/var/lib/apt/lists", 2, false);
 }
 
 const struct fp__upd_backend fp__upd_apt = {

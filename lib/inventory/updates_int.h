@@ -47,9 +47,26 @@ int fp__upd_run(const char *what, const char *const *argv, const char *const *ex
 		unsigned timeout_ms, const int *ok_codes, struct fp_buf *out,
 		int *ret_exit, struct fp_diag *diag);
 
-/* Seconds since the newest mtime of 'rel' under root and of its entries
- * down to 'depth' levels; -1 when nothing is there. */
-int64_t fp__upd_newest_age(const char *root, const char *rel, int depth);
+/* An output parser of updates.h. */
+typedef int fp__upd_parse_fn(const char *data, size_t len,
+			     struct fp_update_list *l, struct fp_diag *diag);
+
+/*
+ * fp__upd_run with the query timeout, then 'parse' over its stdout with
+ * 'what' as the diag's file name.
+ */
+int fp__upd_run_parse(const char *what, const char *const *argv,
+		      const char *const *extra_env, const int *ok_codes,
+		      fp__upd_parse_fn *parse, struct fp_update_list *l,
+		      struct fp_diag *diag);
+
+/*
+ * Seconds since the newest mtime under ROOT/rel down to 'depth' levels
+ * (the directories included, or with 'leaves_only' just the regular files
+ * exactly 'depth' levels down); -1 when nothing is there.
+ */
+int64_t fp__upd_newest_age(const char *root, const char *rel, int depth,
+			   bool leaves_only);
 
 /* Line iteration over a buffer with a line counter and a length bound. */
 struct fp__lines {
@@ -91,6 +108,20 @@ int fp__split_nevra(struct fp_str nevra, struct fp_str *ret_name,
 
 /* The rpm database path under root, for `rpm --root ROOT --dbpath P`. */
 const char *fp__rpm_dbpath(const char *root);
+/*
+ * For an offline root: a private HOME whose .rpmmacros sets %_dbpath to
+ * the root's database, so rpm and dnf read that one whatever the host's
+ * macros say.  'env' is the extra environment for fp__upd_run (empty for
+ * the live system).  Release removes the directory.
+ */
+struct fp__rpm_home {
+	char dir[512], macros[560], homevar[520];
+	const char *env[2];
+};
+int fp__rpm_home_init(struct fp__rpm_home *h, const char *root,
+		      struct fp_diag *diag);
+void fp__rpm_home_release(struct fp__rpm_home *h);
+
 /* Fill installed versions from `rpm -qa` under root (dnf and zypper). */
 int fp__rpm_fill_installed(const char *root, struct fp_update_list *l,
 			   struct fp_diag *diag);

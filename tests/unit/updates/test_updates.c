@@ -30,6 +30,9 @@ static const struct {
 	parse_fn *fn;
 } parsers[] = {
 	{ "apt", fp_updates_parse_apt },
+	{ "dnf", fp_updates_parse_dnf },
+	{ "rpm_installed", fp_updates_parse_rpm_installed },
+	{ "dnf_security", fp_updates_parse_dnf_security },
 };
 
 static const char *or_dash(const char *s)
