@@ -21,6 +21,12 @@ enum fp_ecosystem {
 	FP_ECO__COUNT
 };
 
+/*
+ * Longest version accepted, in bytes.  Longer input is rejected with a
+ * reason (no package manager ships versions anywhere near this long).
+ */
+#define FP_VERSION_MAX_LEN 1024
+
 /* "deb", "rpm", ... ; NULL for an out-of-range value. */
 const char *fp_ecosystem_name(enum fp_ecosystem eco);
 
@@ -41,8 +47,11 @@ static inline bool fp_version_is_valid(enum fp_ecosystem eco, const char *v,
 }
 
 /*
- * Compare two versions: <0, 0, >0 into *ret_cmp.  Both must be valid
- * (FP_EINVAL and a diag naming which one otherwise).  No allocation.
+ * Compare two versions: -1, 0 or 1 into *ret_cmp.  Both must be valid
+ * (FP_EINVAL and a diag naming which one otherwise: the message starts
+ * with "first version: " or "second version: " and the column points into
+ * that version).  No allocation; safe to call from many threads.  The
+ * rules of each ecosystem are in docs/version.md.
  */
 int fp_version_compare_n(enum fp_ecosystem eco, const char *a, size_t alen,
 			 const char *b, size_t blen, int *ret_cmp,
