@@ -118,6 +118,12 @@ int fp_updates_parse_zypper_patches(const char *data, size_t len,
 int fp_updates_parse_pacman(const char *data, size_t len,
 			    struct fp_update_list *l, struct fp_diag *diag);
 
+/* `pacman -Sl`: "repo name version [installed: old]"; sets the origin of
+ * updates whose candidate is that version (first repository wins). */
+int fp_updates_parse_pacman_repos(const char *data, size_t len,
+				  struct fp_update_list *l,
+				  struct fp_diag *diag);
+
 /* `apk version -l '<'`: "name-ver-rN < newver" lines. */
 int fp_updates_parse_apk(const char *data, size_t len,
 			 struct fp_update_list *l, struct fp_diag *diag);

@@ -23,7 +23,7 @@
 
 /* Order matters: an rpm root with etc/zypp is zypper's before dnf's. */
 static const struct fp__upd_backend *const backends[] = {
-	&fp__upd_apt, &fp__upd_dnf,
+	&fp__upd_apt, &fp__upd_dnf, &fp__upd_pacman,
 };
 
 bool fp__upd_is_live(const char *root)
@@ -77,6 +77,21 @@ static void why_line(const struct fp_buf *b, char *out, size_t n)
 		len++;
 	}
 	out[len] = '\0';
+}
+
+static bool has_error_line(const struct fp_buf *b)
+{
+	const char *p = b->data, *end = b->data + b->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (end - p >= 6 && !memcmp(p, "error:", 6))
+			return true;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return false;
 }
 
 static bool has_var(const char *const *env, const char *name)
@@ -152,7 +167,10 @@ int fp__upd_run(const char *what, const char *const *argv, const char *const *ex
 		goto out_release;
 	}
 	for (size_t i = 0; ok_codes[i] >= 0; i++) {
-		if (res.exit_code == ok_codes[i]) {
+		/* A non-zero "success" (pacman -Q: nothing found) with an
+		 * error message is still a failure. */
+		if (res.exit_code == ok_codes[i] &&
+		    (res.exit_code == 0 || !has_error_line(&err))) {
 			if (ret_exit)
 				*ret_exit = res.exit_code;
 			r = 0;

@@ -105,8 +105,7 @@ int fp_updates_parse_dnf_security(const char *data, size_t len,
 		if (fp__split_nevra(nevra, &name, &evr, &arch) != 0)
 			return fp_diag_set(diag, FP_EINVAL, it.lineno, 0,
 					   "bad package name-version.arch");
-		for (long i = fp__upd_find(l, name, arch, 0); i >= 0;
-		     i = fp__upd_find(l, name, arch, (size_t)i + 1))
+		fp__upd_foreach_match(i, l, name, arch)
 			l->v[i].security = true;
 	}
 	return r;

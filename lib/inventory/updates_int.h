@@ -102,6 +102,11 @@ int fp__upd_add(struct fp_update_list *l, struct fp_str name,
 long fp__upd_find(const struct fp_update_list *l, struct fp_str name,
 		  struct fp_str arch, size_t from);
 
+/* Loop over the indexes of the updates matching name (and arch). */
+#define fp__upd_foreach_match(i, l, name, arch)                        \
+	for (long i = fp__upd_find((l), (name), (arch), 0); i >= 0;     \
+	     i = fp__upd_find((l), (name), (arch), (size_t)i + 1))
+
 /* Split an rpm NEVRA "name-[epoch:]version-release.arch" in place. */
 int fp__split_nevra(struct fp_str nevra, struct fp_str *ret_name,
 		    struct fp_str *ret_evr, struct fp_str *ret_arch);

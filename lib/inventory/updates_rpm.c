@@ -117,8 +117,7 @@ int fp_updates_parse_rpm_installed(const char *data, size_t len,
 					   "bad installed version");
 		evr = drop_zero_epoch(evr);
 		/* Several installed versions (kernels): the last one wins. */
-		for (long i = fp__upd_find(l, name, arch, 0); i >= 0;
-		     i = fp__upd_find(l, name, arch, (size_t)i + 1)) {
+		fp__upd_foreach_match(i, l, name, arch) {
 			v = fp_arena_strndup(l->arena, evr.p, evr.len);
 			if (!v)
 				return FP_ENOMEM;

@@ -31,7 +31,9 @@ static const struct {
 } parsers[] = {
 	{ "apt", fp_updates_parse_apt },
 	{ "dnf", fp_updates_parse_dnf },
+	{ "pacman", fp_updates_parse_pacman },
 	{ "rpm_installed", fp_updates_parse_rpm_installed },
+	{ "pacman_repos", fp_updates_parse_pacman_repos },
 	{ "dnf_security", fp_updates_parse_dnf_security },
 };
 
