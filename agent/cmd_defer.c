@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID
+ *
+ * Postpone a pending job by the job's deferral period, as many times as
+ * the job allows and never past its deadline.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "fleetpatch/util.h"
+#include "jobs.h"
+
+int cmd_defer(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *state_dir = AGENT_DEFAULT_STATE_DIR;
+	bool as_json = false;
+	struct fp_diag diag;
+	char t[32], msg[300];
+	time_t until;
+	int c, r, left = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': state_dir = optarg; break;
+		case 'J': as_json = true; break;
+		case 'h':
+			printf("usage: fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID\n");
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID\n");
+		return 2;
+	}
+	fp_diag_init(&diag, NULL);
+	r = agent_job_defer(state_dir, argv[optind], time(NULL), &until, &left,
+			    &diag);
+	if (r) {
+		fp_diag_format(&diag, msg, sizeof(msg));
+		fprintf(stderr, "fleetpatch-agent defer: %s\n", msg);
+		return r == FP_EINVAL ? 2 : 1;
+	}
+	fp_time_rfc3339(until, t);
+	if (as_json)
+		printf("{\"job_id\": \"%s\", \"deferred_until\": \"%s\", \"deferrals_left\": %d}\n",
+		       argv[optind], t, left);
+	else
+		printf("job %s deferred until %s (%d deferral%s left)\n",
+		       argv[optind], t, left, left == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Pending jobs and their deferrals (see jobs.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetpatch/util.h"
+#include "jobs.h"
+#include "notify.h"
+
+static int pending_path(char *out, size_t n, const char *state_dir,
+			const char *job_id)
+{
+	char rel[128];
+
+	if (!agent_job_id_is_valid(job_id))
+		return FP_EINVAL;
+	snprintf(rel, sizeof(rel), "pending/%s.json", job_id);
+	return fp_path_join(out, n, state_dir, rel);
+}
+
+static json_t *pending_load(const char *path)
+{
+	json_t *j = agent_state_load_json(path);
+
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+static long long get_ll(const json_t *j, const char *key)
+{
+	return json_integer_value(json_object_get(j, key));
+}
+
+int agent_job_offer(const char *state_dir, const struct agent_job *job,
+		    time_t now)
+{
+	char path[4096], dir[4096], t[32], body[512];
+	json_t *j;
+	int r;
+
+	if ((r = pending_path(path, sizeof(path), state_dir, job->job_id)))
+		return r;
+	j = pending_load(path);
+	if (j) { /* offered before: keep the deferral state */
+		json_decref(j);
+		return 0;
+	}
+	if ((r = fp_path_join(dir, sizeof(dir), state_dir, "pending")) ||
+	    (r = fp_mkdir_p(dir, 0700)))
+		return r;
+	j = json_pack("{s:s, s:I, s:i, s:I, s:i, s:I, s:I}", "job_id",
+		      job->job_id, "deadline", (json_int_t)job->deadline,
+		      "max_deferrals", job->max_deferrals, "defer_seconds",
+		      (json_int_t)job->defer_seconds, "deferrals", 0,
+		      "deferred_until", (json_int_t)0, "offered_at",
+		      (json_int_t)now);
+	if (!j)
+		return FP_ENOMEM;
+	r = agent_state_save_json(path, j);
+	json_decref(j);
+	if (r)
+		return r;
+	if (job->deadline)
+		snprintf(body, sizeof(body),
+			 "Updates will be installed on this machine (job %s), at the latest at %s.%s",
+			 job->job_id, fp_time_rfc3339(job->deadline, t),
+			 job->max_deferrals > 0
+				 ? " To postpone: fleetpatch-agent defer JOB_ID"
+				 : "");
+	else
+		snprintf(body, sizeof(body),
+			 "Updates will be installed on this machine now (job %s).",
+			 job->job_id);
+	if (job->max_deferrals > 0) {
+		char *p = strstr(body, "JOB_ID");
+		if (p)
+			snprintf(p, sizeof(body) - (size_t)(p - body), "%s",
+				 job->job_id);
+	}
+	return agent_notify_users("updates pending", body, NULL, NULL);
+}
+
+int agent_job_defer(const char *state_dir, const char *job_id, time_t now,
+		    time_t *ret_until, int *ret_left, struct fp_diag *diag)
+{
+	char path[4096], t[32];
+	json_t *j;
+	long long deadline, max, used, secs, until;
+	int r;
+
+	if ((r = pending_path(path, sizeof(path), state_dir, job_id)))
+		return fp_diag_set(diag, r, 0, 0, "invalid job id '%s'", job_id);
+	j = pending_load(path);
+	if (!j)
+		return fp_diag_set(diag, FP_ENOENT, 0, 0,
+				   "no pending job %s on this host", job_id);
+	deadline = get_ll(j, "deadline");
+	max = get_ll(j, "max_deferrals");
+	used = get_ll(j, "deferrals");
+	secs = get_ll(j, "defer_seconds");
+	if (deadline && now >= deadline) {
+		r = fp_diag_set(diag, FP_EPERM, 0, 0,
+				"job %s is past its deadline (%s): it will not be deferred",
+				job_id, fp_time_rfc3339((time_t)deadline, t));
+		goto out;
+	}
+	if (used >= max) {
+		r = fp_diag_set(diag, FP_EPERM, 0, 0,
+				"job %s may be deferred %lld time(s), all used",
+				job_id, max);
+		goto out;
+	}
+	until = now + (secs > 0 ? secs : 3600);
+	if (deadline && until > deadline)
+		until = deadline;
+	json_object_set_new(j, "deferrals", json_integer(used + 1));
+	json_object_set_new(j, "deferred_until", json_integer(until));
+	r = agent_state_save_json(path, j);
+	if (r) {
+		fp_diag_set(diag, r, 0, 0, "%s: %s", path, fp_strerror(r));
+		goto out;
+	}
+	*ret_until = (time_t)until;
+	*ret_left = (int)(max - used - 1);
+out:
+	json_decref(j);
+	return r;
+}
+
+bool agent_job_is_deferred(const char *state_dir, const char *job_id,
+			   time_t now)
+{
+	char path[4096];
+	json_t *j;
+	bool deferred;
+	long long deadline;
+
+	if (pending_path(path, sizeof(path), state_dir, job_id))
+		return false;
+	j = pending_load(path);
+	if (!j)
+		return false;
+	deadline = get_ll(j, "deadline");
+	deferred = now < get_ll(j, "deferred_until") &&
+		   (!deadline || now < deadline);
+	json_decref(j);
+	return deferred;
+}

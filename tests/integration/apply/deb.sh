@@ -1,0 +1,290 @@
+#!/bin/bash
+# fleetpatch-agent apply against real apt-get/dpkg in several temporary
+# roots, packages built with dpkg-deb and served from a local repository.
+#   fpdemo 1.0, 1.1 (the fix), 1.2 (postinst fails), 1.3 (good; its
+#   postinst sleeps while ROOT/slow-postinst exists: for the interrupted
+#   run)
+. "$(dirname "$0")/lib.sh"
+
+step "build packages and a local apt repository"
+mkdir -p "$W/repo"
+for v in 1.0 1.1 1.2 1.3; do
+	d="$W/src-$v"
+	mkdir -p "$d/DEBIAN" "$d/usr/share/fpdemo"
+	echo "$v" >"$d/usr/share/fpdemo/version"
+	cat >"$d/DEBIAN/control" <<EOF
+Package: fpdemo
+Version: $v
+Architecture: all
+Maintainer: fleetpatch tests <tests@fleetpatch.invalid>
+Description: fleetpatch apply test package
+EOF
+	case $v in
+	1.2) printf '#!/bin/sh\necho "fpdemo 1.2 postinst failing on purpose" >&2\nexit 1\n' ;;
+	1.3) printf '#!/bin/sh\nwhile [ -e /slow-postinst ]; do sleep 0.2; done\necho "fpdemo postinst ok"\n' ;;
+	*) printf '#!/bin/sh\necho "fpdemo postinst ok"\n' ;;
+	esac >"$d/DEBIAN/postinst"
+	chmod 755 "$d/DEBIAN/postinst"
+	dpkg-deb --root-owner-group -b "$d" "$W/repo/fpdemo_${v}_all.deb" >/dev/null
+done
+(cd "$W/repo" && apt-ftparchive packages . >Packages && gzip -k Packages)
+
+mkroot_deb() {
+	local r=$1
+	mkroot_shell "$r"
+	mkdir -p "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates" "$r/var/lib/dpkg/triggers" \
+		"$r/etc/apt/sources.list.d" "$r/etc/apt/apt.conf.d" "$r/etc/apt/preferences.d" \
+		"$r/etc/apt/trusted.gpg.d" "$r/var/cache/apt/archives/partial" \
+		"$r/var/lib/apt/lists/partial" "$r/var/log/apt" "$r/run"
+	touch "$r/var/lib/dpkg/status" "$r/var/lib/dpkg/available"
+	echo "deb [trusted=yes] file:$W/repo ./" >"$r/etc/apt/sources.list"
+}
+dbver() { dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Version}' fpdemo 2>/dev/null || true; }
+
+ROOTS="$W/host1 $W/host2 $W/host3"
+for r in $ROOTS; do mkroot_deb "$r"; done
+
+step "install 1.0 everywhere (a new package)"
+mkjob base '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+for r in $ROOTS; do
+	apply "$r" base
+	expect_eq "base rc on $r" "$RC" 0
+	expect_eq "db on $r" "$(dbver "$r")" "ii 1.0"
+	expect_eq "old version" "$(res '.packages[0].old_version')" null
+done
+
+step "the fix 1.1 reaches every host, verified from the database"
+mkjob fix '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+for r in $ROOTS; do
+	apply "$r" fix
+	expect_eq "fix rc on $r ($(cat "$W/err"))" "$RC" 0
+	expect_eq "result" "$(res .result)" succeeded
+	expect_eq "package result" "$(res '.packages[0].result')" succeeded
+	expect_eq "old" "$(res '.packages[0].old_version')" 1.0
+	expect_eq "new" "$(res '.packages[0].new_version')" 1.1
+	expect_eq "db on $r" "$(dbver "$r")" "ii 1.1"
+	expect_eq "journal removed" "$(ls "$r.state/journal.json" 2>/dev/null || true)" ""
+	[ -s "$r.state/results/fix.json" ] || fail "result not saved"
+	expect_eq "result file mode" "$(stat -c %a "$r.state/results/fix.json")" 600
+done
+
+step "an already applied job is unchanged, not failed"
+mkjob fix-again '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+apply "$W/host1" fix-again
+expect_eq "rc" "$RC" 0
+expect_eq "package result" "$(res '.packages[0].result')" unchanged
+
+step "the broken 1.2 fails (postinst) and is reported with the log tail"
+mkjob broken '{"packages":[{"name":"fpdemo","version":"1.2"}]}'
+apply "$W/host1" broken
+expect_eq "rc" "$RC" 1
+expect_eq "result" "$(res .result)" failed
+expect_eq "package result" "$(res '.packages[0].result')" failed
+expect_eq "new version" "$(res '.packages[0].new_version')" 1.2
+expect_eq "state" "$(res '.packages[0].state')" "not properly installed"
+expect_contains "$(res .log_tail)" "postinst failing on purpose" "log tail"
+expect_contains "$(res '.packages[0].log_tail')" "fpdemo" "package log tail"
+expect_eq "not rolled back" "$(res .rolled_back)" false
+expect_eq "db" "$(dbver "$W/host1")" "iF 1.2"
+
+step "rollback on request returns host1 to 1.1"
+mkjob rollback1 '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}]}'
+apply "$W/host1" rollback1
+expect_eq "rollback rc ($(cat "$W/err"))" "$RC" 0
+expect_eq "new" "$(res '.packages[0].new_version')" 1.1
+expect_eq "db" "$(dbver "$W/host1")" "ii 1.1"
+
+step "automatic rollback when the install fails (rollback_on_failure)"
+mkjob broken-auto '{"packages":[{"name":"fpdemo","version":"1.2"}],"rollback_on_failure":true}'
+apply "$W/host2" broken-auto
+expect_eq "rc" "$RC" 1
+expect_eq "result" "$(res .result)" failed
+expect_eq "rolled back" "$(res .rolled_back)" true
+expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
+
+step "a failing post hook fails the job and rolls it back"
+cat >"$W/health-bad" <<'EOF'
+#!/bin/sh
+echo "health check: service answers 500 (root $FLEETPATCH_ROOT)" >&2
+exit 3
+EOF
+chmod 755 "$W/health-bad"
+mkjob posthook "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],post_hook:[$h],rollback_on_failure:true}')"
+apply "$W/host2" posthook
+expect_eq "rc" "$RC" 1
+expect_contains "$(res .error)" "post hook" "error"
+expect_contains "$(res .log_tail)" "service answers 500" "hook output in log"
+expect_eq "rolled back" "$(res .rolled_back)" true
+expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
+
+step "a failing pre hook means the job is not run"
+mkjob prehook "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],pre_hook:[$h, "--pre"]}')"
+apply "$W/host2" prehook
+expect_eq "rc" "$RC" 1
+expect_contains "$(res .error)" "pre hook" "error"
+expect_eq "package result" "$(res '.packages[0].result')" unchanged
+expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
+
+step "rollback impossible when the old version is nowhere"
+mkjob rollback-none '{"action":"rollback","packages":[{"name":"fpdemo","version":"0.9"}]}'
+apply "$W/host2" rollback-none
+expect_eq "rc" "$RC" 1
+expect_contains "$(res .error)" "rollback impossible: fpdemo 0.9" "error"
+expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
+
+step "rollback from the local package cache when the repository dropped the version"
+mkdir -p "$W/host3/var/cache/apt/archives"
+cp "$W/repo/fpdemo_1.0_all.deb" "$W/host3/var/cache/apt/archives/"
+mv "$W/repo/fpdemo_1.0_all.deb" "$W/fpdemo_1.0_all.deb.away"
+(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
+mkjob rollback-cache '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
+apply "$W/host3" rollback-cache
+expect_eq "rc ($(cat "$W/err"); $(res .error))" "$RC" 0
+expect_eq "db" "$(dbver "$W/host3")" "ii 1.0"
+mv "$W/fpdemo_1.0_all.deb.away" "$W/repo/fpdemo_1.0_all.deb"
+(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
+
+step "refused: tampered, unsigned, expired, replayed, another host, bad names"
+jq -c '.payload |= sub("1\\.1"; "1.2")' "$W/fix.job" >"$W/tampered.job"
+apply "$W/host3" tampered
+expect_eq "tampered rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "signature does not verify" "tampered"
+jq -c 'del(.signature)' "$W/fix.job" >"$W/unsigned.job"
+apply "$W/host3" unsigned
+expect_eq "unsigned rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "not signed" "unsigned"
+jq -n '{job_id:"old",created_at:"2020-01-01T00:00:00Z",expires_at:"2020-01-02T00:00:00Z",packages:[{name:"fpdemo",version:"1.1"}]}' >"$W/old.payload"
+"$SIGN" sign "$W/server.key" "$W/old.payload" >"$W/old.job"
+apply "$W/host3" old
+expect_eq "expired rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "expired" "expired"
+apply "$W/host3" fix
+expect_eq "replayed rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "replayed" "replayed"
+"$SIGN" keygen "$W/other.key" >/dev/null
+"$SIGN" sign "$W/other.key" "$W/fix-again.payload" >"$W/otherkey.job"
+apply "$W/host3" otherkey
+expect_eq "other key rc" "$RC" 2
+echo "0123456789abcdef0123456789abcdef" >"$W/host3/etc/machine-id"
+mkjob elsewhere '{"host":"ffffffffffffffffffffffffffffffff","packages":[{"name":"fpdemo","version":"1.1"}]}'
+apply "$W/host3" elsewhere
+expect_eq "other host rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "not this one" "other host"
+mkjob badname '{"packages":[{"name":"-oAPT::Foo=1","version":"1.1"}]}'
+apply "$W/host3" badname
+expect_eq "bad name rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "packages\[0\].name" "bad name"
+mkjob badver '{"packages":[{"name":"fpdemo","version":"1.1 ; rm"}]}'
+apply "$W/host3" badver
+expect_eq "bad version rc" "$RC" 2
+mkjob badhook '{"packages":[{"name":"fpdemo"}],"post_hook":["sh","-c","reboot"]}'
+apply "$W/host3" badhook
+expect_eq "relative hook rc" "$RC" 2
+expect_eq "db untouched" "$(dbver "$W/host3")" "ii 1.0"
+
+step "a version no repository offers fails clearly"
+mkjob nover '{"packages":[{"name":"fpdemo","version":"7.7"}]}'
+apply "$W/host3" nover
+expect_eq "rc" "$RC" 1
+expect_contains "$(res .log_tail)" "7.7" "log names the version"
+expect_eq "db" "$(dbver "$W/host3")" "ii 1.0"
+
+step "apt's lock is waited on with a bound"
+# hold_lock SECONDS: hold dpkg's frontend lock (fcntl, as apt does).
+hold_lock() {
+	python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f,fcntl.LOCK_EX); time.sleep(float(sys.argv[2]))' \
+		"$W/host3/var/lib/dpkg/lock-frontend" "$1" &
+	HOLDER=$!
+	sleep 0.5
+}
+# Held for 2 s: a 20 s bound waits it out.
+hold_lock 2
+mkjob locked '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+apply "$W/host3" locked --lock-wait 20
+wait $HOLDER
+expect_eq "waited rc ($(res .error))" "$RC" 0
+expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
+hold_lock 4
+mkjob locked2 '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+apply "$W/host3" locked2 --lock-wait 1
+expect_eq "bounded rc" "$RC" 1
+expect_contains "$(res .error)" "lock was not released within 1 s" "lock error"
+wait $HOLDER
+expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
+
+step "reboot: needed (reboot-required), policy window, fake reboot command"
+cat >"$W/FAKE_REBOOT_CMD" <<EOF
+#!/bin/sh
+echo rebooted >>"$W/reboots"
+EOF
+chmod 755 "$W/FAKE_REBOOT_CMD"
+touch "$W/host1/run/reboot-required"
+NOW=$(date -u +%s)
+WS=$(date -u -d "@$((NOW - 600))" +%Y-%m-%dT%H:%M:%SZ)
+WE=$(date -u -d "@$((NOW + 600))" +%Y-%m-%dT%H:%M:%SZ)
+mkjob reboot-win "$(jq -n --arg s "$WS" --arg e "$WE" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"window",reboot_window:{start:$s,end:$e}}')"
+apply "$W/host1" reboot-win --reboot-command "$W/FAKE_REBOOT_CMD"
+expect_eq "rc" "$RC" 0
+expect_eq "reboot required" "$(res .reboot_required)" true
+expect_eq "action" "$(res .reboot_action)" rebooted
+expect_eq "fake reboots" "$(cat "$W/reboots")" rebooted
+WS=$(date -u -d "@$((NOW + 3600))" +%Y-%m-%dT%H:%M:%SZ)
+WE=$(date -u -d "@$((NOW + 7200))" +%Y-%m-%dT%H:%M:%SZ)
+mkjob reboot-later "$(jq -n --arg s "$WS" --arg e "$WE" '{action:"rollback",packages:[{name:"fpdemo",version:"1.1"}],reboot:"window",reboot_window:{start:$s,end:$e}}')"
+apply "$W/host1" reboot-later --reboot-command "$W/FAKE_REBOOT_CMD"
+expect_eq "action" "$(res .reboot_action)" waiting_for_window
+DL=$(date -u -d "@$((NOW + 1800))" +%Y-%m-%dT%H:%M:%SZ)
+mkjob reboot-notify "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"notify",deadline:$d}')"
+FLEETPATCH_TEST_NOTIFY_SINK="$W/notified" apply "$W/host1" reboot-notify --reboot-command "$W/FAKE_REBOOT_CMD"
+expect_eq "action" "$(res .reboot_action)" users_notified
+expect_contains "$(cat "$W/notified")" "will restart at $DL" "notification"
+mkjob reboot-never '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}],"reboot":"never"}'
+apply "$W/host1" reboot-never --reboot-command "$W/FAKE_REBOOT_CMD"
+expect_eq "action" "$(res .reboot_action)" not_allowed_by_policy
+expect_eq "still one reboot" "$(wc -l <"$W/reboots")" 1
+
+step "two jobs never run at once; a killed run is found and repaired"
+touch "$W/host2/slow-postinst"
+mkjob slow '{"packages":[{"name":"fpdemo","version":"1.3"}]}'
+setsid "$AGENT" apply --job "$W/slow.job" --state-dir "$W/host2.state" --root "$W/host2" >"$W/slow.out" 2>&1 &
+SLOW=$!
+for _ in $(seq 100); do
+	[ "$(dbver "$W/host2")" = "iF 1.3" ] && break
+	sleep 0.1
+done
+expect_eq "slow run is in postinst" "$(dbver "$W/host2")" "iF 1.3"
+[ -s "$W/host2.state/journal.json" ] || fail "no journal while running"
+mkjob concurrent '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+apply "$W/host2" concurrent
+expect_eq "concurrent rc" "$RC" 1
+expect_contains "$(cat "$W/err")" "another job is running" "concurrent"
+# Power loss: the agent and everything it started die at once (apt gives
+# dpkg a session of its own, so walk the process tree, not the group).
+descendants() { local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do echo "$c"; descendants "$c"; done; }
+PIDS="$SLOW $(descendants "$SLOW")"
+kill -STOP $PIDS 2>/dev/null || true
+kill -KILL $PIDS 2>/dev/null || true
+wait $SLOW 2>/dev/null || true
+rm -f "$W/host2/slow-postinst"
+[ -s "$W/host2.state/journal.json" ] || fail "journal gone after kill"
+set +e
+"$AGENT" apply --recover --json --state-dir "$W/host2.state" --root "$W/host2" >"$W/out.json" 2>"$W/err"
+RC=$?
+set -e
+expect_eq "recover rc ($(cat "$W/err"))" "$RC" 0
+expect_eq "result" "$(res .result)" interrupted
+expect_eq "job" "$(res .job_id)" slow
+expect_contains "$(res '.found[]')" "fpdemo 1.3 is half-configured" "found"
+expect_contains "$(res '.found[]')" "dpkg: was interrupted" "found"
+expect_eq "repaired" "$(res .repaired)" true
+expect_eq "db" "$(dbver "$W/host2")" "ii 1.3"
+expect_eq "journal gone" "$(ls "$W/host2.state/journal.json" 2>/dev/null || true)" ""
+expect_eq "reported" "$(jq -r .result "$W/host2.state/results/slow.json")" interrupted
+set +e
+"$AGENT" apply --recover --state-dir "$W/host2.state" --root "$W/host2" >"$W/out.txt" 2>&1
+RC=$?
+set -e
+expect_eq "clean now" "$RC" 0
+expect_contains "$(cat "$W/out.txt")" "no interrupted run" "clean"
+
+echo "OK: apply_deb ($STEP steps)"

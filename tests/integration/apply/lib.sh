@@ -1,0 +1,64 @@
+# Shared by the apply integration tests (sourced).  Real package managers
+# in temporary roots; jobs signed with a real ed25519 key by fp_sign_job.
+set -euo pipefail
+
+: "${FP_BIN_DIR:?}" "${FP_BUILD_DIR:?}"
+AGENT="$FP_BIN_DIR/fleetpatch-agent"
+SIGN="$FP_BUILD_DIR/tests/fp_sign_job"
+W=$(mktemp -d /tmp/fp-apply-test.XXXXXX)
+trap 'rc=$?; [ $rc -ne 0 ] && echo "FAILED (rc=$rc); work dir kept: $W" >&2; [ $rc -eq 0 ] && rm -rf "$W"; exit $rc' EXIT
+STEP=0
+
+step() { STEP=$((STEP + 1)); echo "--- [$STEP] $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+expect_contains() { grep -q -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
+
+PUB=$("$SIGN" keygen "$W/server.key")
+
+# A root that can run maintainer scripts chrooted: a shell, sleep, cat and
+# the C library copied from this machine (a real image has its own).
+mkroot_shell() {
+	local r=$1
+	mkdir -p "$r/usr/bin" "$r/usr/lib/x86_64-linux-gnu" "$r/usr/lib64" "$r/tmp" "$r/etc"
+	ln -sfn usr/bin "$r/bin"
+	ln -sfn usr/lib "$r/lib"
+	ln -sfn usr/lib64 "$r/lib64"
+	cp /bin/dash "$r/usr/bin/sh"
+	cp /bin/sleep /bin/cat /bin/true /bin/false "$r/usr/bin/"
+	local lib
+	for lib in $(ldd /bin/dash /bin/sleep /bin/cat | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | sort -u); do
+		mkdir -p "$r/$(dirname "$lib")"
+		cp -L "$lib" "$r/$lib"
+	done
+	# a state dir per root: each root is its own "host"
+	mkdir -p "$r.state"
+	printf '%s\n' "$PUB" >"$r.state/server_public_key"
+}
+
+# mkjob NAME JSON-FIELDS: a signed job NAME with job_id NAME, valid for an hour.
+mkjob() {
+	local name=$1 fields=$2 now
+	now=$(date -u +%s)
+	jq -n --arg id "$name" \
+		--arg c "$(date -u -d "@$((now - 60))" +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg e "$(date -u -d "@$((now + 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
+		--argjson f "$fields" \
+		'{job_id: $id, created_at: $c, expires_at: $e} + $f' >"$W/$name.payload"
+	"$SIGN" sign "$W/server.key" "$W/$name.payload" >"$W/$name.job"
+}
+
+# apply ROOT JOBNAME [more args]: runs the agent, result JSON in $W/out.json,
+# exit status in $RC, stderr in $W/err.
+apply() {
+	local root=$1 name=$2
+	shift 2
+	set +e
+	"$AGENT" apply --job "$W/$name.job" --state-dir "$root.state" --root "$root" --json "$@" >"$W/out.json" 2>"$W/err"
+	RC=$?
+	set -e
+}
+
+res() { jq -r "$1" "$W/out.json"; }
