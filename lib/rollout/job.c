@@ -232,18 +232,6 @@ int fp_job_validate(const struct fp_job *job, struct fp_diag *d)
 	return 0;
 }
 
-static json_t *argv_json(const char *const *argv, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(argv[i]))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 json_t *fp_job_to_json(const struct fp_job *job)
 {
 	json_t *o = json_object(), *pkgs = json_array();
@@ -278,11 +266,11 @@ json_t *fp_job_to_json(const struct fp_job *job)
 	bad |= json_object_set_new(o, "packages", pkgs);
 	if (job->n_pre_hook)
 		bad |= json_object_set_new(o, "pre_hook",
-					   argv_json(job->pre_hook,
+					   fp__rj_strv_json(job->pre_hook,
 						     job->n_pre_hook));
 	if (job->n_post_hook)
 		bad |= json_object_set_new(o, "post_hook",
-					   argv_json(job->post_hook,
+					   fp__rj_strv_json(job->post_hook,
 						     job->n_post_hook));
 	bad |= json_object_set_new(
 		o, "reboot", json_string(fp_reboot_policy_name(job->reboot)));
@@ -297,41 +285,6 @@ json_t *fp_job_to_json(const struct fp_job *job)
 		return NULL;
 	}
 	return o;
-}
-
-static int hook_from_json(const json_t *o, const char *key, struct fp_job *job,
-			  struct fp_diag *d, const char ***ret, size_t *ret_n)
-{
-	const json_t *a = NULL;
-	const char **argv;
-	char where[64];
-	int rc;
-
-	rc = fp__rj_array(o, key, NULL, false, FP_JOB_MAX_HOOK_ARGS, d, &a);
-	if (rc || !a)
-		return rc;
-	if (json_array_size(a) == 0)
-		return 0;
-	argv = fp_arena_calloc(&job->arena, json_array_size(a) + 1,
-			       sizeof(*argv));
-	if (!argv)
-		return fp__rj_fail(d, FP_ENOMEM, NULL, key, "out of memory");
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const json_t *s = json_array_get(a, i);
-		fp__rj_path(where, sizeof(where), NULL, key, (long)i);
-		if (!json_is_string(s) || json_string_length(s) > HOOK_ARG_MAX ||
-		    strlen(json_string_value(s)) != json_string_length(s))
-			return fp__rj_fail(d, FP_EINVAL, where, NULL,
-					   "must be a string without NUL of at most %d bytes",
-					   HOOK_ARG_MAX);
-		argv[i] = fp_arena_strdup(&job->arena, json_string_value(s));
-		if (!argv[i])
-			return fp__rj_fail(d, FP_ENOMEM, where, NULL,
-					   "out of memory");
-	}
-	*ret = argv;
-	*ret_n = json_array_size(a);
-	return 0;
 }
 
 static int packages_from_json(const json_t *o, struct fp_job *job,
@@ -398,10 +351,12 @@ int fp_job_from_json(const json_t *j, struct fp_job *job, struct fp_diag *d)
 	    (rc = fp__rj_int(j, "allow_deferrals", NULL, false, 0, 100, d,
 			     &allow)) ||
 	    (rc = packages_from_json(j, job, d)) ||
-	    (rc = hook_from_json(j, "pre_hook", job, d, &job->pre_hook,
-				 &job->n_pre_hook)) ||
-	    (rc = hook_from_json(j, "post_hook", job, d, &job->post_hook,
-				 &job->n_post_hook)))
+	    (rc = fp__rj_strv(j, "pre_hook", FP_JOB_MAX_HOOK_ARGS,
+			      HOOK_ARG_MAX, &job->arena, d, &job->pre_hook,
+			      &job->n_pre_hook)) ||
+	    (rc = fp__rj_strv(j, "post_hook", FP_JOB_MAX_HOOK_ARGS,
+			      HOOK_ARG_MAX, &job->arena, d, &job->post_hook,
+			      &job->n_post_hook)))
 		return rc;
 	memcpy(job->nonce, nonce, strlen(nonce) + 1);
 	job->action = (enum fp_job_action)action;

@@ -260,3 +260,48 @@ void fp__rj_duration_text(int64_t secs, char out[32])
 		}
 	}
 }
+
+json_t *fp__rj_strv_json(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int fp__rj_strv(const json_t *j, const char *key, size_t max,
+			  size_t maxlen, struct fp_arena *a, struct fp_diag *d,
+			  const char ***ret, size_t *ret_n)
+{
+	const json_t *arr = NULL;
+	const char **v;
+	char where[64];
+	int rc;
+
+	rc = fp__rj_array(j, key, NULL, false, max, d, &arr);
+	if (rc || !arr || json_array_size(arr) == 0)
+		return rc;
+	v = fp_arena_calloc(a, json_array_size(arr) + 1, sizeof(*v));
+	if (!v)
+		return fp__rj_fail(d, FP_ENOMEM, NULL, key, "out of memory");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *s = json_array_get(arr, i);
+		fp__rj_path(where, sizeof(where), NULL, key, (long)i);
+		if (!json_is_string(s) || json_string_length(s) > maxlen ||
+		    strlen(json_string_value(s)) != json_string_length(s))
+			return fp__rj_fail(d, FP_EINVAL, where, NULL,
+					   "must be a string of at most %zu bytes",
+					   maxlen);
+		v[i] = fp_arena_strdup(a, json_string_value(s));
+		if (!v[i])
+			return fp__rj_fail(d, FP_ENOMEM, where, NULL,
+					   "out of memory");
+	}
+	*ret = v;
+	*ret_n = json_array_size(arr);
+	return 0;
+}

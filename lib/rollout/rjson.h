@@ -53,4 +53,10 @@ int fp__rj_set_time(json_t *obj, const char *key, time_t t);
 /* A duration as text: "2d", "1h30m", "45s"; out[32]. */
 void fp__rj_duration_text(int64_t secs, char out[32]);
 
+/* A string array as JSON, and back into the arena (NULL-terminated). */
+json_t *fp__rj_strv_json(const char *const *v, size_t n);
+int fp__rj_strv(const json_t *j, const char *key, size_t max, size_t maxlen,
+		struct fp_arena *a, struct fp_diag *d, const char ***ret,
+		size_t *ret_n);
+
 #endif
