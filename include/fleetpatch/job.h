@@ -36,13 +36,20 @@
  *    "post_hook": ["/usr/local/sbin/health"],            (optional argv)
  *    "reboot": "never" | "window" | "notify",
  *    "deadline": "2026-12-18T20:00:00Z",                 (optional)
+ *    "window_start": "2026-12-05T02:00:00Z",             (optional)
  *    "window_end": "2026-12-05T04:00:00Z",               (optional)
- *    "allow_deferrals": 3}
+ *    "allow_deferrals": 3, "defer_seconds": 3600,        (optional)
+ *    "hook_timeout": 300, "rollback_on_failure": true}   (optional)
  *
  * Hooks are argv arrays run without a shell; argv[0] is an absolute path.
- * "window_end" is when the maintenance window the job was sent in closes
- * (for reboot "window"); absent when the ring has no window or the
- * deadline has passed.  Unknown payload fields are ignored (they are
+ * "window_start"/"window_end" give the ring's maintenance window opening
+ * the job belongs to (the current one, or the next one when the job was
+ * sent outside a window because its deadline passed): a reboot under
+ * policy "window" happens inside it.  Absent when the ring has no window.
+ * "defer_seconds" is how long one user deferral postpones the job,
+ * "hook_timeout" bounds each hook (0 or absent: the agent's default),
+ * "rollback_on_failure" asks for an automatic rollback when the install
+ * or the post hook fails.  Unknown payload fields are ignored (they are
  * signed all the same), so the server can add fields without breaking
  * older agents.
  *
@@ -109,6 +116,11 @@ struct fp_job {
 	time_t deadline;   /* 0: none */
 	time_t window_end; /* 0: none */
 	int allow_deferrals; /* 0..100 */
+	/* Added after the first version; optional on the wire. */
+	time_t window_start;      /* 0: none */
+	int64_t defer_seconds;    /* 0: agent default; <= 7 days */
+	int64_t hook_timeout;     /* 0: agent default; <= 1 day */
+	bool rollback_on_failure;
 };
 
 /* Zero a job and set up its arena.  fp_job_release frees what it holds. */

@@ -226,6 +226,17 @@ int fp_job_validate(const struct fp_job *job, struct fp_diag *d)
 	if (job->deadline < 0 || job->window_end < 0)
 		return fp__rj_fail(d, FP_EINVAL, NULL, "deadline",
 				   "must not be negative");
+	if (job->window_start < 0 ||
+	    (job->window_start && job->window_end &&
+	     job->window_end <= job->window_start))
+		return fp__rj_fail(d, FP_EINVAL, NULL, "window_end",
+				   "must be after window_start");
+	if (job->defer_seconds < 0 || job->defer_seconds > 7 * 86400)
+		return fp__rj_fail(d, FP_EINVAL, NULL, "defer_seconds",
+				   "must be between 0 and 7 days");
+	if (job->hook_timeout < 0 || job->hook_timeout > 86400)
+		return fp__rj_fail(d, FP_EINVAL, NULL, "hook_timeout",
+				   "must be between 0 and 1 day");
 	if (job->allow_deferrals < 0 || job->allow_deferrals > 100)
 		return fp__rj_fail(d, FP_EINVAL, NULL, "allow_deferrals",
 				   "must be between 0 and 100");
@@ -276,10 +287,21 @@ json_t *fp_job_to_json(const struct fp_job *job)
 		o, "reboot", json_string(fp_reboot_policy_name(job->reboot)));
 	if (job->deadline)
 		bad |= fp__rj_set_time(o, "deadline", job->deadline);
+	if (job->window_start)
+		bad |= fp__rj_set_time(o, "window_start", job->window_start);
 	if (job->window_end)
 		bad |= fp__rj_set_time(o, "window_end", job->window_end);
 	bad |= json_object_set_new(o, "allow_deferrals",
 				   json_integer(job->allow_deferrals));
+	if (job->defer_seconds)
+		bad |= json_object_set_new(o, "defer_seconds",
+					   json_integer(job->defer_seconds));
+	if (job->hook_timeout)
+		bad |= json_object_set_new(o, "hook_timeout",
+					   json_integer(job->hook_timeout));
+	if (job->rollback_on_failure)
+		bad |= json_object_set_new(o, "rollback_on_failure",
+					   json_true());
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -346,8 +368,16 @@ int fp_job_from_json(const json_t *j, struct fp_job *job, struct fp_diag *d)
 			      FP_ARRAY_SIZE(reboot_names), d, &reboot)) ||
 	    (rc = fp__rj_time(j, "deadline", NULL, false, d,
 			      &job->deadline)) ||
+	    (rc = fp__rj_time(j, "window_start", NULL, false, d,
+			      &job->window_start)) ||
 	    (rc = fp__rj_time(j, "window_end", NULL, false, d,
 			      &job->window_end)) ||
+	    (rc = fp__rj_int(j, "defer_seconds", NULL, false, 0, 7 * 86400,
+			     d, &job->defer_seconds)) ||
+	    (rc = fp__rj_int(j, "hook_timeout", NULL, false, 0, 86400, d,
+			     &job->hook_timeout)) ||
+	    (rc = fp__rj_bool(j, "rollback_on_failure", NULL, false, d,
+			      &job->rollback_on_failure)) ||
 	    (rc = fp__rj_int(j, "allow_deferrals", NULL, false, 0, 100, d,
 			     &allow)) ||
 	    (rc = packages_from_json(j, job, d)) ||

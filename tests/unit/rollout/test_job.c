@@ -46,6 +46,10 @@ static void sample_job(struct fp_job *job)
 	job->deadline = T0 + 14 * 86400;
 	job->window_end = T0 + 4 * 3600;
 	job->allow_deferrals = 3;
+	job->window_start = T0 + 2 * 3600;
+	job->defer_seconds = 3600;
+	job->hook_timeout = 300;
+	job->rollback_on_failure = true;
 }
 
 static json_t *signed_sample(struct fp_job *job)
@@ -89,6 +93,10 @@ static void test_roundtrip(void **state)
 	assert_int_equal(got.deadline, T0 + 14 * 86400);
 	assert_int_equal(got.window_end, T0 + 4 * 3600);
 	assert_int_equal(got.allow_deferrals, 3);
+	assert_int_equal(got.window_start, T0 + 2 * 3600);
+	assert_int_equal(got.defer_seconds, 3600);
+	assert_int_equal(got.hook_timeout, 300);
+	assert_true(got.rollback_on_failure);
 	assert_int_equal(seen.n, 1);
 	fp_job_release(&got);
 
