@@ -28,6 +28,7 @@
 /* Limits on what a package manager's output may hold. */
 #define FP_UPDATES_MAX_OUTPUT ((size_t)32 << 20) /* bytes per command */
 #define FP_UPDATES_MAX_LINE 8192
+#define FP_UPDATES_MAX_PATCHES 4096 /* zypper security patches */
 #define FP_UPDATES_TIMEOUT_MS 120000u /* per query command */
 #define FP_UPDATES_REFRESH_TIMEOUT_MS 600000u /* per refresh command */
 
@@ -108,11 +109,22 @@ int fp_updates_parse_rpm_installed(const char *data, size_t len,
 int fp_updates_parse_zypper(const char *data, size_t len,
 			    struct fp_update_list *l, struct fp_diag *diag);
 
-/* `zypper --xmlout list-patches --category security`: each needed
- * security patch's package list; marks those updates as security. */
-int fp_updates_parse_zypper_patches(const char *data, size_t len,
-				    struct fp_update_list *l,
-				    struct fp_diag *diag);
+/*
+ * `zypper --xmlout list-patches --category security`: the names of the
+ * needed security patches (at most 'max'), as arena strings into 'names'.
+ * Names starting with '-' are refused (they become argv words).
+ */
+int fp_updates_zypper_security_patches(const char *data, size_t len,
+				       struct fp_arena *arena, char **names,
+				       size_t max, size_t *ret_n,
+				       struct fp_diag *diag);
+
+/* `zypper info -t patch NAME...`: each patch's "Conflicts" entries
+ * ("name[.arch] < version", inline or as an indented list after "[N]")
+ * name the packages it fixes; marks their updates as security. */
+int fp_updates_parse_zypper_info(const char *data, size_t len,
+				 struct fp_update_list *l,
+				 struct fp_diag *diag);
 
 /* `pacman -Qu`: "name old -> new [ignored]". */
 int fp_updates_parse_pacman(const char *data, size_t len,

@@ -24,6 +24,24 @@
 typedef int parse_fn(const char *, size_t, struct fp_update_list *,
 		     struct fp_diag *);
 
+/* list-patches gives names, not updates: they are printed as
+ * "patch<TAB>NAME" lines after the updates. */
+static struct fp_buf patch_lines;
+
+static int zypper_patches(const char *data, size_t len,
+			  struct fp_update_list *l, struct fp_diag *diag)
+{
+	char *names[8];
+	size_t n = 0;
+	int r;
+
+	r = fp_updates_zypper_security_patches(data, len, l->arena, names, 8,
+					       &n, diag);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		fp_buf_addf(&patch_lines, "patch\t%s\n", names[i]);
+	return r;
+}
+
 /* In the order a backend applies them: the list first, then details. */
 static const struct {
 	const char *file;
@@ -31,10 +49,13 @@ static const struct {
 } parsers[] = {
 	{ "apt", fp_updates_parse_apt },
 	{ "dnf", fp_updates_parse_dnf },
+	{ "zypper", fp_updates_parse_zypper },
 	{ "pacman", fp_updates_parse_pacman },
 	{ "rpm_installed", fp_updates_parse_rpm_installed },
 	{ "pacman_repos", fp_updates_parse_pacman_repos },
 	{ "dnf_security", fp_updates_parse_dnf_security },
+	{ "zypper_patches", zypper_patches },
+	{ "zypper_info", fp_updates_parse_zypper_info },
 };
 
 static const char *or_dash(const char *s)
@@ -51,6 +72,7 @@ static int run_case(const char *dir /* < 4096 bytes */, struct fp_buf *got)
 
 	fp_arena_init(&arena, 0, 0);
 	fp_update_list_init(&l, &arena);
+	fp_buf_init(&patch_lines, 0);
 	for (size_t i = 0; i < sizeof(parsers) / sizeof(parsers[0]); i++) {
 		char path[4200];
 		struct fp_buf in;
@@ -80,7 +102,9 @@ static int run_case(const char *dir /* < 4096 bytes */, struct fp_buf *got)
 			    u->candidate_version, u->security,
 			    or_dash(u->origin));
 	}
+	fp_buf_adds(got, patch_lines.data);
 out:
+	fp_buf_release(&patch_lines);
 	fp_update_list_release(&l);
 	fp_arena_release(&arena);
 	return r;
