@@ -24,6 +24,7 @@
 /* Order matters: an rpm root with etc/zypp is zypper's before dnf's. */
 static const struct fp__upd_backend *const backends[] = {
 	&fp__upd_apt, &fp__upd_zypper, &fp__upd_dnf, &fp__upd_pacman,
+	&fp__upd_apk,
 };
 
 bool fp__upd_is_live(const char *root)

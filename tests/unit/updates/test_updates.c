@@ -51,6 +51,7 @@ static const struct {
 	{ "dnf", fp_updates_parse_dnf },
 	{ "zypper", fp_updates_parse_zypper },
 	{ "pacman", fp_updates_parse_pacman },
+	{ "apk", fp_updates_parse_apk },
 	{ "rpm_installed", fp_updates_parse_rpm_installed },
 	{ "pacman_repos", fp_updates_parse_pacman_repos },
 	{ "dnf_security", fp_updates_parse_dnf_security },
