@@ -2,7 +2,7 @@
 /*
  * fleetpatch-agent apply --job FILE [--key PUBKEY_B64] [--state-dir DIR]
  *     [--root DIR] [--backend apt|dnf|zypper|pacman] [--json]
- *     [--lock-wait SECONDS] [--reboot-command PATH]
+ *     [--lock-wait SECONDS] [--reboot-command PATH] [--host-id N]
  * fleetpatch-agent apply --recover [--state-dir DIR] [--root DIR] [--json]
  *
  * Apply a signed job file without a server: patch an offline image under
@@ -23,7 +23,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fleetpatch-agent apply --job FILE [--key PUBKEY_B64] [--state-dir DIR]\n"
 		"           [--root DIR] [--backend apt|dnf|zypper|pacman] [--json]\n"
-		"           [--lock-wait SECONDS] [--reboot-command PATH]\n"
+		"           [--lock-wait SECONDS] [--reboot-command PATH] [--host-id N]\n"
 		"       fleetpatch-agent apply --recover [--state-dir DIR] [--root DIR] [--json]\n");
 }
 
@@ -40,9 +40,9 @@ static void print_result(const json_t *res, bool as_json)
 		free(out);
 		return;
 	}
-	printf("job %s: %s\n",
-	       json_string_value(json_object_get(res, "job_id")) ?: "(none)",
-	       json_string_value(json_object_get(res, "result")) ?: "?");
+	printf("job %lld: %s\n",
+	       (long long)json_integer_value(json_object_get(res, "job_id")),
+	       json_string_value(json_object_get(res, "status")) ?: "?");
 	json_array_foreach(json_object_get(res, "packages"), i, p)
 		printf("  %-30s %s -> %s  %s\n",
 		       json_string_value(json_object_get(p, "name")),
@@ -54,34 +54,17 @@ static void print_result(const json_t *res, bool as_json)
 	if (json_object_get(res, "repaired"))
 		printf("  repaired: %s\n",
 		       json_is_true(json_object_get(res, "repaired")) ? "yes" : "no");
-	if ((s = json_string_value(json_object_get(res, "error"))))
-		printf("  error: %s\n", s);
+	if ((s = json_string_value(json_object_get(res, "message"))))
+		printf("  %s\n", s);
 	if (json_is_true(json_object_get(res, "rolled_back")))
 		printf("  rolled back to the previous versions\n");
-	if ((s = json_string_value(json_object_get(res, "rollback_error"))))
-		printf("  %s\n", s);
 	if (json_is_true(json_object_get(res, "reboot_required")))
 		printf("  reboot required (%s)\n",
 		       json_string_value(json_object_get(res, "reboot_action")));
-	if (strcmp(json_string_value(json_object_get(res, "result")) ?: "",
+	if (strcmp(json_string_value(json_object_get(res, "status")) ?: "",
 		   "succeeded") &&
 	    (s = json_string_value(json_object_get(res, "log_tail"))) && *s)
 		printf("  log tail:\n%s\n", s);
-}
-
-/* /etc/machine-id of the root, for a job addressed to one host. */
-static void read_machine_id(const char *root, char out[128])
-{
-	char p[4096];
-	struct fp_buf b;
-
-	out[0] = '\0';
-	if (fp_path_join(p, sizeof(p), root ? root : "/", "etc/machine-id"))
-		return;
-	fp_buf_init(&b, 127);
-	if (fp_read_file(p, &b) == 0)
-		snprintf(out, 128, "%.*s", (int)strcspn(b.data, "\n"), b.data);
-	fp_buf_release(&b);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -96,6 +79,7 @@ int cmd_apply(int argc, char **argv)
 		{ "lock-wait", required_argument, NULL, 'l' },
 		{ "reboot-command", required_argument, NULL, 'R' },
 		{ "recover", no_argument, NULL, 'c' },
+		{ "host-id", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,11 +87,12 @@ int cmd_apply(int argc, char **argv)
 	unsigned char pk[FP_SIGN_PUBLIC_BYTES];
 	const char *job_file = NULL, *key = NULL;
 	const char *reboot_argv[2] = { NULL, NULL };
-	char machine_id[128], where[300];
+	char where[300];
 	bool as_json = false, recover_only = false;
 	struct fp_diag diag;
 	struct fp_buf doc;
 	json_t *res = NULL, *rep = NULL;
+	const char *s;
 	int c, r, rc = 1;
 
 	o.state_dir = AGENT_DEFAULT_STATE_DIR;
@@ -121,6 +106,17 @@ int cmd_apply(int argc, char **argv)
 		case 'b': o.backend = optarg; break;
 		case 'J': as_json = true; break;
 		case 'c': recover_only = true; break;
+		case 'H': {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || v <= 0) {
+				fprintf(stderr, "fleetpatch-agent apply: --host-id: not a positive integer: %s\n",
+					optarg);
+				return 2;
+			}
+			o.host_id = v;
+			break;
+		}
 		case 'l': {
 			int64_t secs;
 			if (fp_duration_parse(optarg, &secs) || secs < 0 ||
@@ -165,9 +161,6 @@ int cmd_apply(int argc, char **argv)
 		}
 		o.pk = pk;
 	}
-	read_machine_id(o.root, machine_id);
-	if (machine_id[0])
-		o.machine_id = machine_id;
 	if (fp_sign_global_init()) {
 		fprintf(stderr, "fleetpatch-agent apply: cannot initialise libsodium\n");
 		return 1;
@@ -205,7 +198,7 @@ int cmd_apply(int argc, char **argv)
 		return rc;
 	}
 
-	fp_buf_init(&doc, AGENT_JOB_MAX_DOC);
+	fp_buf_init(&doc, FP_JOB_MAX_BYTES + 4096);
 	r = fp_read_file(job_file, &doc);
 	if (r) {
 		fprintf(stderr, "fleetpatch-agent apply: %s: %s\n", job_file,
@@ -218,8 +211,9 @@ int cmd_apply(int argc, char **argv)
 	if (r) {
 		fp_diag_format(&diag, where, sizeof(where));
 		if (r == FP_ESIG || r == FP_EINVAL || r == FP_ETOOBIG ||
-		    r == FP_ETIMEDOUT || r == FP_EEXIST || r == FP_EPERM) {
-			fprintf(stderr, "fleetpatch-agent apply: job refused: %s\n",
+		    r == FP_ETIMEDOUT || r == FP_ECONFLICT || r == FP_EPERM) {
+			fprintf(stderr, "fleetpatch-agent apply: %s%s\n",
+				strstr(where, "refused") ? "" : "job refused: ",
 				where);
 			rc = 2;
 		} else {
@@ -229,8 +223,8 @@ int cmd_apply(int argc, char **argv)
 		goto out;
 	}
 	print_result(res, as_json);
-	rc = strcmp(json_string_value(json_object_get(res, "result")) ?: "",
-		    "succeeded") ? 1 : 0;
+	s = json_string_value(json_object_get(res, "status"));
+	rc = s && (!strcmp(s, "succeeded") || !strcmp(s, "skipped")) ? 0 : 1;
 out:
 	json_decref(res);
 	json_decref(rep);

@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
@@ -27,6 +28,8 @@ int cmd_defer(int argc, char **argv)
 	char t[32], msg[300];
 	time_t until;
 	int c, r, left = 0;
+	long long id;
+	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -45,9 +48,14 @@ int cmd_defer(int argc, char **argv)
 		fprintf(stderr, "usage: fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID\n");
 		return 2;
 	}
+	id = strtoll(argv[optind], &end, 10);
+	if (*end || end == argv[optind] || id <= 0) {
+		fprintf(stderr, "fleetpatch-agent defer: not a job id: %s\n",
+			argv[optind]);
+		return 2;
+	}
 	fp_diag_init(&diag, NULL);
-	r = agent_job_defer(state_dir, argv[optind], time(NULL), &until, &left,
-			    &diag);
+	r = agent_job_defer(state_dir, id, time(NULL), &until, &left, &diag);
 	if (r) {
 		fp_diag_format(&diag, msg, sizeof(msg));
 		fprintf(stderr, "fleetpatch-agent defer: %s\n", msg);
@@ -55,10 +63,10 @@ int cmd_defer(int argc, char **argv)
 	}
 	fp_time_rfc3339(until, t);
 	if (as_json)
-		printf("{\"job_id\": \"%s\", \"deferred_until\": \"%s\", \"deferrals_left\": %d}\n",
-		       argv[optind], t, left);
+		printf("{\"job_id\": %lld, \"deferred_until\": \"%s\", \"deferrals_left\": %d}\n",
+		       id, t, left);
 	else
-		printf("job %s deferred until %s (%d deferral%s left)\n",
-		       argv[optind], t, left, left == 1 ? "" : "s");
+		printf("job %lld deferred until %s (%d deferral%s left)\n",
+		       id, t, left, left == 1 ? "" : "s");
 	return 0;
 }

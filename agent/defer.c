@@ -9,13 +9,13 @@
 #include "notify.h"
 
 static int pending_path(char *out, size_t n, const char *state_dir,
-			const char *job_id)
+			int64_t job_id)
 {
-	char rel[128];
+	char rel[64];
 
-	if (!agent_job_id_is_valid(job_id))
+	if (job_id <= 0)
 		return FP_EINVAL;
-	snprintf(rel, sizeof(rel), "pending/%s.json", job_id);
+	snprintf(rel, sizeof(rel), "pending/%lld.json", (long long)job_id);
 	return fp_path_join(out, n, state_dir, rel);
 }
 
@@ -35,7 +35,7 @@ static long long get_ll(const json_t *j, const char *key)
 	return json_integer_value(json_object_get(j, key));
 }
 
-int agent_job_offer(const char *state_dir, const struct agent_job *job,
+int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		    time_t now)
 {
 	char path[4096], dir[4096], t[32], body[512];
@@ -52,39 +52,37 @@ int agent_job_offer(const char *state_dir, const struct agent_job *job,
 	if ((r = fp_path_join(dir, sizeof(dir), state_dir, "pending")) ||
 	    (r = fp_mkdir_p(dir, 0700)))
 		return r;
-	j = json_pack("{s:s, s:I, s:i, s:I, s:i, s:I, s:I}", "job_id",
-		      job->job_id, "deadline", (json_int_t)job->deadline,
-		      "max_deferrals", job->max_deferrals, "defer_seconds",
-		      (json_int_t)job->defer_seconds, "deferrals", 0,
-		      "deferred_until", (json_int_t)0, "offered_at",
-		      (json_int_t)now);
+	j = json_pack("{s:I, s:I, s:i, s:I, s:i, s:I, s:I}", "job_id",
+		      (json_int_t)job->job_id, "deadline",
+		      (json_int_t)job->deadline, "allow_deferrals",
+		      job->allow_deferrals, "defer_seconds",
+		      (json_int_t)(job->defer_seconds > 0 ? job->defer_seconds
+							  : AGENT_DEFER_SECONDS),
+		      "deferrals", 0, "deferred_until", (json_int_t)0,
+		      "offered_at", (json_int_t)now);
 	if (!j)
 		return FP_ENOMEM;
 	r = agent_state_save_json(path, j);
 	json_decref(j);
 	if (r)
 		return r;
-	if (job->deadline)
+	if (job->deadline && job->allow_deferrals > 0)
 		snprintf(body, sizeof(body),
-			 "Updates will be installed on this machine (job %s), at the latest at %s.%s",
-			 job->job_id, fp_time_rfc3339(job->deadline, t),
-			 job->max_deferrals > 0
-				 ? " To postpone: fleetpatch-agent defer JOB_ID"
-				 : "");
+			 "Updates will be installed on this machine (job %lld), at the latest at %s. To postpone: fleetpatch-agent defer %lld",
+			 (long long)job->job_id, fp_time_rfc3339(job->deadline, t),
+			 (long long)job->job_id);
+	else if (job->deadline)
+		snprintf(body, sizeof(body),
+			 "Updates will be installed on this machine (job %lld), at the latest at %s.",
+			 (long long)job->job_id, fp_time_rfc3339(job->deadline, t));
 	else
 		snprintf(body, sizeof(body),
-			 "Updates will be installed on this machine now (job %s).",
-			 job->job_id);
-	if (job->max_deferrals > 0) {
-		char *p = strstr(body, "JOB_ID");
-		if (p)
-			snprintf(p, sizeof(body) - (size_t)(p - body), "%s",
-				 job->job_id);
-	}
+			 "Updates will be installed on this machine now (job %lld).",
+			 (long long)job->job_id);
 	return agent_notify_users("updates pending", body, NULL, NULL);
 }
 
-int agent_job_defer(const char *state_dir, const char *job_id, time_t now,
+int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		    time_t *ret_until, int *ret_left, struct fp_diag *diag)
 {
 	char path[4096], t[32];
@@ -93,25 +91,27 @@ int agent_job_defer(const char *state_dir, const char *job_id, time_t now,
 	int r;
 
 	if ((r = pending_path(path, sizeof(path), state_dir, job_id)))
-		return fp_diag_set(diag, r, 0, 0, "invalid job id '%s'", job_id);
+		return fp_diag_set(diag, r, 0, 0, "invalid job id %lld",
+				   (long long)job_id);
 	j = pending_load(path);
 	if (!j)
 		return fp_diag_set(diag, FP_ENOENT, 0, 0,
-				   "no pending job %s on this host", job_id);
+				   "no pending job %lld on this host",
+				   (long long)job_id);
 	deadline = get_ll(j, "deadline");
-	max = get_ll(j, "max_deferrals");
+	max = get_ll(j, "allow_deferrals");
 	used = get_ll(j, "deferrals");
 	secs = get_ll(j, "defer_seconds");
 	if (deadline && now >= deadline) {
 		r = fp_diag_set(diag, FP_EPERM, 0, 0,
-				"job %s is past its deadline (%s): it will not be deferred",
-				job_id, fp_time_rfc3339((time_t)deadline, t));
+				"job %lld is past its deadline (%s): it will not be deferred",
+				(long long)job_id, fp_time_rfc3339((time_t)deadline, t));
 		goto out;
 	}
 	if (used >= max) {
 		r = fp_diag_set(diag, FP_EPERM, 0, 0,
-				"job %s may be deferred %lld time(s), all used",
-				job_id, max);
+				"job %lld may be deferred %lld time(s), all used",
+				(long long)job_id, max);
 		goto out;
 	}
 	until = now + (secs > 0 ? secs : 3600);
@@ -131,7 +131,7 @@ out:
 	return r;
 }
 
-bool agent_job_is_deferred(const char *state_dir, const char *job_id,
+bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 			   time_t now)
 {
 	char path[4096];
@@ -149,4 +149,18 @@ bool agent_job_is_deferred(const char *state_dir, const char *job_id,
 		   (!deadline || now < deadline);
 	json_decref(j);
 	return deferred;
+}
+
+int agent_job_deferrals_used(const char *state_dir, int64_t job_id)
+{
+	char path[4096];
+	json_t *j;
+	long long used;
+
+	if (pending_path(path, sizeof(path), state_dir, job_id))
+		return 0;
+	j = pending_load(path);
+	used = j ? get_ll(j, "deferrals") : 0;
+	json_decref(j);
+	return used < 0 ? 0 : used > 100 ? 100 : (int)used;
 }

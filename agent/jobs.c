@@ -87,123 +87,103 @@ out:
 	return r;
 }
 
-/* Whether job_id is in the replay record. */
-static int replay_seen(const char *state_dir, const char *job_id,
-		       bool *ret_seen)
+/* The host id from state_dir/config.json (written at enrollment). */
+static int load_host_id(const struct agent_apply_opts *o, int64_t *ret,
+			struct fp_diag *diag)
 {
 	char path[STATE_PATH_MAX];
-	struct fp_buf b;
-	size_t idl = strlen(job_id);
+	json_t *j, *v;
+
+	if (o->host_id > 0) {
+		*ret = o->host_id;
+		return 0;
+	}
+	if (state_path(path, o->state_dir, "config.json"))
+		return FP_ETOOBIG;
+	j = agent_state_load_json(path);
+	v = json_object_get(j, "host_id");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		json_decref(j);
+		return fp_diag_set(diag, FP_EINVAL, 0, 0,
+				   "%s: no host_id (not enrolled? pass --host-id)",
+				   path);
+	}
+	*ret = json_integer_value(v);
+	json_decref(j);
+	return 0;
+}
+
+static int seen_load(const char *state_dir, struct fp_job_seen *seen,
+		     struct fp_diag *diag)
+{
+	char path[STATE_PATH_MAX];
+	json_t *j;
+	int r = 0;
+
+	if (state_path(path, state_dir, "jobs-seen.json"))
+		return FP_ETOOBIG;
+	if (access(path, F_OK) != 0)
+		return 0;
+	j = agent_state_load_json(path);
+	if (!j || (r = fp_job_seen_from_json(j, seen, diag)))
+		r = fp_diag_set(diag, FP_EINVAL, 0, 0,
+				"%s: replay store unreadable: refusing jobs until it is fixed",
+				path);
+	json_decref(j);
+	return r;
+}
+
+static int seen_save(const char *state_dir, const struct fp_job_seen *seen)
+{
+	char path[STATE_PATH_MAX];
+	json_t *j;
 	int r;
 
-	*ret_seen = false;
-	if ((r = state_path(path, state_dir, "replay")))
+	if ((r = state_path(path, state_dir, "jobs-seen.json")))
 		return r;
-	fp_buf_init(&b, REPLAY_MAX);
-	r = fp_read_file(path, &b);
-	if (r == FP_ENOENT)
-		r = 0;
-	for (const char *p = b.data; r == 0 && *p;) {
-		const char *end = strchr(p, '\n');
-		if (!strncmp(p, job_id, idl) && p[idl] == '\t')
-			*ret_seen = true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	fp_buf_release(&b);
+	j = fp_job_seen_to_json(seen);
+	if (!j)
+		return FP_ENOMEM;
+	r = agent_state_save_json(path, j);
+	json_decref(j);
 	return r;
 }
 
 /*
- * Add job_id to the replay record.  Entries whose job expired more than a
- * day ago are dropped: an expired job is refused anyway.
+ * Verify with the given replay store ('seen' records the job on
+ * success); key and host id from the options or the state dir.
  */
-static int replay_record(const char *state_dir, const struct agent_job *job,
-			 time_t now)
-{
-	char path[STATE_PATH_MAX];
-	struct fp_buf old, nb;
-	int r;
-
-	if ((r = state_path(path, state_dir, "replay")))
-		return r;
-	fp_buf_init(&old, REPLAY_MAX);
-	fp_buf_init(&nb, REPLAY_MAX);
-	r = fp_read_file(path, &old);
-	if (r == FP_ENOENT)
-		r = 0;
-	for (const char *p = old.data; r == 0 && *p;) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		const char *tab = memchr(p, '\t', len);
-		long long exp = tab ? strtoll(tab + 1, NULL, 10) : 0;
-
-		if (tab && exp + 86400 >= (long long)now)
-			r = fp_buf_add(&nb, p, len + (end ? 1 : 0));
-		p += len + (end ? 1 : 0);
-	}
-	if (r == 0)
-		r = fp_buf_addf(&nb, "%s\t%lld\n", job->job_id,
-				(long long)job->expires_at);
-	if (r == 0)
-		r = fp_write_file_atomic(path, nb.data, nb.len, 0600);
-	fp_buf_release(&old);
-	fp_buf_release(&nb);
-	return r;
-}
-
-int agent_job_verify(const void *doc, size_t len,
-		     const struct agent_apply_opts *o, struct agent_job *ret_job,
-		     struct fp_diag *diag)
+static int verify_with(const void *doc, size_t len,
+		       const struct agent_apply_opts *o,
+		       struct fp_job_seen *seen, struct fp_job *job,
+		       struct fp_diag *diag)
 {
 	unsigned char pk[FP_SIGN_PUBLIC_BYTES];
-	struct agent_job job;
-	time_t now = opts_now(o);
-	bool seen;
+	int64_t host_id;
 	int r;
 
 	if (o->pk)
 		memcpy(pk, o->pk, sizeof(pk));
 	else if ((r = agent_jobs_load_key(o->state_dir, pk, diag)))
 		return r;
-	memset(&job, 0, sizeof(job));
-	r = agent_job_decode(doc, len, pk, &job, diag);
-	if (r)
+	if ((r = load_host_id(o, &host_id, diag)))
 		return r;
-	if (now >= job.expires_at) {
-		char t[32];
-		r = fp_diag_set(diag, FP_ETIMEDOUT, 0, 0,
-				"job %s expired at %s", job.job_id,
-				fp_time_rfc3339(job.expires_at, t));
-		goto out_release;
-	}
-	if (job.created_at > now + 300) {
-		r = fp_diag_set(diag, FP_EINVAL, 0, 0,
-				"job %s was created in the future (clock skew?)",
-				job.job_id);
-		goto out_release;
-	}
-	if (job.host && o->machine_id && strcmp(job.host, o->machine_id)) {
-		r = fp_diag_set(diag, FP_EPERM, 0, 0,
-				"job %s is for host %s, not this one",
-				job.job_id, job.host);
-		goto out_release;
-	}
-	if ((r = replay_seen(o->state_dir, job.job_id, &seen))) {
-		fp_diag_set(diag, r, 0, 0, "cannot read the replay record: %s",
-			    fp_strerror(r));
-		goto out_release;
-	}
-	if (seen) {
-		r = fp_diag_set(diag, FP_EEXIST, 0, 0,
-				"job %s was already run (replayed)", job.job_id);
-		goto out_release;
-	}
-	*ret_job = job;
-	return 0;
-out_release:
-	agent_job_release(&job);
+	return fp_job_verify_text(doc, len, pk, host_id, opts_now(o), seen,
+				  diag, job);
+}
+
+int agent_job_verify(const void *doc, size_t len,
+		     const struct agent_apply_opts *o, struct fp_job *ret_job,
+		     struct fp_diag *diag)
+{
+	struct fp_job_seen seen;
+	int r;
+
+	fp_job_seen_init(&seen);
+	r = seen_load(o->state_dir, &seen, diag);
+	if (r == 0)
+		r = verify_with(doc, len, o, &seen, ret_job, diag);
+	fp_job_seen_release(&seen);
 	return r;
 }
 
@@ -269,25 +249,28 @@ struct pkg_state {
 	const char *target; /* NULL: newest */
 	char *old_version, *new_version;
 	bool new_ok;
+	bool absent; /* not installed: an upgrade job leaves it alone */
 	const char *result;
 };
 
-static json_t *json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static int run_hook(const struct agent_pkg_ctx *ctx, const char *which,
-		    char *const *argv, const struct agent_job *job,
-		    const char *root, unsigned timeout_s)
+		    const char *const *hook, size_t n_hook,
+		    const struct fp_job *job, const char *root,
+		    unsigned timeout_s)
 {
-	char e_job[128], e_root[4200], e_which[64];
+	char e_job[64], e_root[4200], e_which[64];
 	const char *extra[4];
-	const char **envp;
+	const char **envp = NULL, **argv;
 	struct agent_pkg_ctx hctx = *ctx;
 	int r, ex = -1;
 
-	snprintf(e_job, sizeof(e_job), "FLEETPATCH_JOB_ID=%s", job->job_id);
+	argv = fp_calloc(n_hook + 1, sizeof(*argv));
+	if (!argv)
+		return FP_ENOMEM;
+	for (size_t i = 0; i < n_hook; i++)
+		argv[i] = hook[i];
+	snprintf(e_job, sizeof(e_job), "FLEETPATCH_JOB_ID=%lld",
+		 (long long)job->job_id);
 	snprintf(e_root, sizeof(e_root), "FLEETPATCH_ROOT=%s",
 		 agent_root_is_live(root) ? "/" : root);
 	snprintf(e_which, sizeof(e_which), "FLEETPATCH_HOOK=%s", which);
@@ -296,17 +279,20 @@ static int run_hook(const struct agent_pkg_ctx *ctx, const char *which,
 	extra[2] = e_which;
 	extra[3] = NULL;
 	envp = agent_env_with(extra);
-	if (!envp)
+	if (!envp) {
+		fp_free(argv);
 		return FP_ENOMEM;
+	}
 	hctx.timeout_s = timeout_s;
-	r = agent_pkg_run(&hctx, (const char *const *)argv, envp, NULL, &ex);
+	r = agent_pkg_run(&hctx, argv, envp, NULL, &ex);
 	fp_free(envp);
-	if (r == FP_ETIMEDOUT)
+	fp_free(argv);
+	if (r)
 		return r;
-	return r ? r : ex == 0 ? 0 : FP_ECHILD;
+	return ex == 0 ? 0 : FP_ECHILD;
 }
 
-/* Read the installed version of every package into st[i].new_version. */
+/* Read the installed version of every package (old or new). */
 static int read_versions(const struct agent_pkg_backend *be,
 			 const struct agent_pkg_ctx *ctx, struct pkg_state *st,
 			 size_t n, bool old)
@@ -340,19 +326,27 @@ static size_t judge(const struct agent_pkg_backend *be, struct pkg_state *st,
 	size_t failed = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		bool same = st[i].old_version && st[i].new_version &&
-			    !strcmp(st[i].old_version, st[i].new_version);
+		const char *o = st[i].old_version, *nv = st[i].new_version;
 		bool at_target = st[i].target
-			? agent_pkg_version_matches(be->eco, st[i].new_version,
-						    st[i].target)
-			: st[i].new_version != NULL;
+			? agent_pkg_version_matches(be->eco, nv, st[i].target)
+			: nv != NULL;
+		int cmp = 1;
 
+		if (st[i].absent) {
+			st[i].result = nv ? "installed" : "absent";
+			continue;
+		}
 		if (!st[i].new_ok || !at_target)
 			st[i].result = "failed";
-		else if (same)
+		else if (!o)
+			st[i].result = "installed";
+		else if (!strcmp(o, nv))
 			st[i].result = "unchanged";
+		else if (fp_version_compare(be->eco, nv, o, &cmp, NULL) == 0 &&
+			 cmp < 0)
+			st[i].result = "downgraded";
 		else
-			st[i].result = "succeeded";
+			st[i].result = "upgraded";
 		failed += st[i].result[0] == 'f';
 	}
 	return failed;
@@ -360,7 +354,7 @@ static size_t judge(const struct agent_pkg_backend *be, struct pkg_state *st,
 
 /*
  * Return every package of 'st' that changed to its old version (remove
- * the ones that were new).  Fills *ret_why when impossible or failed.
+ * the ones that were new).  Says why in 'why' when impossible or failed.
  */
 static int rollback(const struct agent_pkg_backend *be,
 		    const struct agent_pkg_ctx *ctx, struct pkg_state *st,
@@ -378,6 +372,8 @@ static int rollback(const struct agent_pkg_backend *be,
 	for (size_t i = 0; i < n; i++) {
 		if (st[i].new_ok && st[i].old_version && st[i].new_version &&
 		    !strcmp(st[i].old_version, st[i].new_version))
+			continue;
+		if (!st[i].old_version && !st[i].new_version)
 			continue;
 		reqs[k].name = st[i].name;
 		if (!st[i].old_version) {
@@ -397,27 +393,24 @@ static int rollback(const struct agent_pkg_backend *be,
 	}
 	if (k == 0)
 		goto out;
-	r = be->install(ctx, reqs, k, true);
-	if (read_versions(be, ctx, st, n, false) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			bool back = st[i].old_version
-				? st[i].new_ok && st[i].new_version &&
-					  !strcmp(st[i].new_version, st[i].old_version)
-				: st[i].new_version == NULL;
-			if (!back) {
-				fp_buf_addf(why,
-					    "rollback failed: %s is at %s, not %s",
-					    st[i].name,
-					    st[i].new_version ? st[i].new_version
-							      : "(not installed)",
-					    st[i].old_version ? st[i].old_version
-							      : "(not installed)");
-				r = FP_ECHILD;
-				break;
-			}
+	be->install(ctx, reqs, k, true);
+	if ((r = read_versions(be, ctx, st, n, false)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		bool back = st[i].old_version
+			? st[i].new_ok && st[i].new_version &&
+				  !strcmp(st[i].new_version, st[i].old_version)
+			: st[i].new_version == NULL;
+		if (!back) {
+			fp_buf_addf(why, "rollback failed: %s is at %s, not %s",
+				    st[i].name,
+				    st[i].new_version ? st[i].new_version
+						      : "(not installed)",
+				    st[i].old_version ? st[i].old_version
+						      : "(not installed)");
+			r = FP_ECHILD;
+			break;
 		}
-		if (r == FP_ECHILD && why->len == 0)
-			fp_buf_adds(why, "rollback failed");
 	}
 out:
 	for (size_t i = 0; files && i < n; i++)
@@ -436,10 +429,14 @@ static bool file_exists_in(const char *root, const char *rel)
 	       access(p, F_OK) == 0;
 }
 
-/* Whether the installed kernel or a package flagged a reboot. */
+/* Whether a package flagged a reboot, or one of these changed. */
 static bool reboot_needed(const struct agent_apply_opts *o,
 			  const struct pkg_state *st, size_t n)
 {
+	static const char *const prefixes[] = { "linux-image", "kernel",
+						"linux", "glibc", "libc6",
+						"systemd" };
+
 	if (file_exists_in(o->root, "run/reboot-required") ||
 	    file_exists_in(o->root, "var/run/reboot-required"))
 		return true;
@@ -447,53 +444,48 @@ static bool reboot_needed(const struct agent_apply_opts *o,
 		bool changed = st[i].new_version &&
 			       (!st[i].old_version ||
 				strcmp(st[i].old_version, st[i].new_version));
-		if (changed && (!strncmp(st[i].name, "linux-image", 11) ||
-				!strcmp(st[i].name, "kernel") ||
-				!strncmp(st[i].name, "kernel-core", 11) ||
-				!strcmp(st[i].name, "linux") ||
-				!strcmp(st[i].name, "systemd") ||
-				!strncmp(st[i].name, "glibc", 5) ||
-				!strcmp(st[i].name, "libc6")))
-			return true;
+		for (size_t k = 0; changed && k < FP_ARRAY_SIZE(prefixes); k++) {
+			size_t l = strlen(prefixes[k]);
+			if (!strncmp(st[i].name, prefixes[k], l) &&
+			    (st[i].name[l] == '\0' || st[i].name[l] == '-'))
+				return true;
+		}
 	}
 	return false;
 }
 
 /* Follow the job's reboot policy; returns what was done. */
-static const char *handle_reboot(const struct agent_job *job,
+static const char *handle_reboot(const struct fp_job *job,
 				 const struct agent_apply_opts *o,
 				 struct agent_pkg_ctx *ctx)
 {
 	static const char *const sys_reboot[] = { "systemctl", "reboot", NULL };
 	const char *const *argv = o->reboot_argv;
 	time_t now = opts_now(o);
-	bool allowed = false;
 	int ex = -1;
 
 	if (!argv && agent_root_is_live(o->root))
 		argv = sys_reboot;
 	switch (job->reboot) {
-	case AGENT_REBOOT_NEVER:
+	case FP_REBOOT_NEVER:
 		return "not_allowed_by_policy";
-	case AGENT_REBOOT_WINDOW:
-		allowed = !job->reboot_window_start ||
-			  (now >= job->reboot_window_start &&
-			   now < job->reboot_window_end);
-		if (!allowed)
+	case FP_REBOOT_WINDOW:
+		/* Inside the job's window (absent: the ring has none). */
+		if ((job->window_start && now < job->window_start) ||
+		    (job->window_end && now >= job->window_end))
 			return "waiting_for_window";
 		break;
-	case AGENT_REBOOT_NOTIFY: {
+	case FP_REBOOT_NOTIFY: {
 		time_t at = job->deadline ? job->deadline : now;
 		char t[32], body[256];
 
 		fp_time_rfc3339(at, t);
 		snprintf(body, sizeof(body),
-			 "Updates were installed (job %s). This machine will restart at %s. Save your work.",
-			 job->job_id, t);
+			 "Updates were installed (job %lld). This machine will restart at %s. Save your work.",
+			 (long long)job->job_id, t);
 		agent_notify_users("restart required", body, ctx->log, NULL);
 		if (now < at)
 			return "users_notified";
-		allowed = true;
 		break;
 	}
 	}
@@ -504,7 +496,7 @@ static const char *handle_reboot(const struct agent_job *job,
 	return "rebooted";
 }
 
-static int write_journal(const struct agent_job *job,
+static int write_journal(const struct fp_job *job,
 			 const struct agent_apply_opts *o,
 			 const struct agent_pkg_backend *be,
 			 const struct pkg_state *st, size_t n)
@@ -513,7 +505,7 @@ static int write_journal(const struct agent_job *job,
 	json_t *j = json_object(), *pk = json_array();
 	int r;
 
-	json_object_set_new(j, "job_id", json_string(job->job_id));
+	json_object_set_new(j, "job_id", json_integer(job->job_id));
 	json_object_set_new(j, "backend", json_string(be->name));
 	json_object_set_new(j, "root", json_string(agent_root_is_live(o->root)
 							   ? "/"
@@ -525,8 +517,8 @@ static int write_journal(const struct agent_job *job,
 		json_t *e = json_object();
 		json_object_set_new(e, "name", json_string(st[i].name));
 		json_object_set_new(e, "old_version",
-				    json_str_or_null(st[i].old_version));
-		json_object_set_new(e, "target", json_str_or_null(st[i].target));
+				    st[i].old_version ? json_string(st[i].old_version)
+						      : json_null());
 		json_array_append_new(pk, e);
 	}
 	json_object_set_new(j, "packages", pk);
@@ -537,18 +529,24 @@ static int write_journal(const struct agent_job *job,
 	return r;
 }
 
-static int save_result(const char *state_dir, const char *job_id,
+static int result_path(char out[STATE_PATH_MAX], const char *state_dir,
+		       int64_t job_id)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "results/%lld.json", (long long)job_id);
+	return state_path(out, state_dir, rel);
+}
+
+static int save_result(const char *state_dir, int64_t job_id,
 		       const json_t *res)
 {
-	char dir[STATE_PATH_MAX], path[STATE_PATH_MAX], rel[128];
+	char dir[STATE_PATH_MAX], path[STATE_PATH_MAX];
 	int r;
 
-	if ((r = state_path(dir, state_dir, "results")))
-		return r;
-	if ((r = fp_mkdir_p(dir, 0700)))
-		return r;
-	snprintf(rel, sizeof(rel), "%s.json", job_id);
-	if ((r = fp_path_join(path, sizeof(path), dir, rel)))
+	if ((r = state_path(dir, state_dir, "results")) ||
+	    (r = fp_mkdir_p(dir, 0700)) ||
+	    (r = result_path(path, state_dir, job_id)))
 		return r;
 	return agent_state_save_json(path, res);
 }
@@ -561,74 +559,179 @@ static void remove_journal(const char *state_dir)
 		unlink(path);
 }
 
-static json_t *packages_json(const struct pkg_state *st, size_t n,
-			     const struct fp_buf *log)
+/*
+ * The fp_job_result wire form (so the server's decoder takes it) plus
+ * the agent's extra fields.  'tails' are per-package log tails.
+ */
+static json_t *result_json(int64_t job_id, enum fp_job_status status,
+			   time_t started, const char *message,
+			   bool reboot_required, int deferrals_used,
+			   const struct pkg_state *st, size_t n,
+			   const struct fp_buf *log)
 {
-	json_t *a = json_array();
+	struct fp_job_result r;
+	char **tails = fp_calloc(n ? n : 1, sizeof(*tails));
+	char msg[FP_JOB_LOG_TAIL];
+	char *tail;
+	json_t *j = NULL;
 
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_object();
-		char *tail = pkg_log_tail(log, st[i].name);
-
-		json_object_set_new(e, "name", json_string(st[i].name));
-		json_object_set_new(e, "old_version",
-				    json_str_or_null(st[i].old_version));
-		json_object_set_new(e, "new_version",
-				    json_str_or_null(st[i].new_version));
-		json_object_set_new(e, "result",
-				    json_string(st[i].result ? st[i].result
-							     : "unchanged"));
-		if (!st[i].new_ok && st[i].new_version)
-			json_object_set_new(e, "state",
-					    json_string("not properly installed"));
-		json_object_set_new(e, "log_tail", json_string(tail ? tail : ""));
-		fp_free(tail);
-		json_array_append_new(a, e);
+	if (!tails)
+		return NULL;
+	fp_job_result_init(&r);
+	r.job_id = job_id;
+	r.status = status;
+	r.started_at = started;
+	r.finished_at = time(NULL);
+	if (message && *message) {
+		snprintf(msg, sizeof(msg), "%s", message);
+		r.message = msg;
 	}
-	return a;
+	r.reboot_required = reboot_required;
+	r.deferrals_used = deferrals_used;
+	r.packages = fp_calloc(n ? n : 1, sizeof(*r.packages));
+	if (!r.packages)
+		goto out;
+	r.n_packages = n;
+	for (size_t i = 0; i < n; i++) {
+		tails[i] = pkg_log_tail(log, st[i].name);
+		r.packages[i].name = st[i].name;
+		r.packages[i].old_version = st[i].old_version;
+		r.packages[i].new_version = st[i].new_version;
+		r.packages[i].result = st[i].result ? st[i].result
+				     : st[i].absent ? "absent"
+						    : "unchanged";
+		r.packages[i].log_tail = tails[i];
+	}
+	j = fp_job_result_to_json(&r);
+	tail = agent_log_tail(log, LOG_TAIL_MAX);
+	if (j)
+		json_object_set_new(j, "log_tail", json_string(tail ? tail : ""));
+	fp_free(tail);
+out:
+	for (size_t i = 0; i < n; i++)
+		fp_free(tails[i]);
+	fp_free(tails);
+	fp_free(r.packages);
+	r.packages = NULL;
+	r.n_packages = 0;
+	r.message = NULL;
+	fp_job_result_release(&r);
+	return j;
 }
 
-int agent_job_execute(const struct agent_job *job,
+static void init_ctx(struct agent_pkg_ctx *ctx,
+		     const struct agent_apply_opts *o, struct fp_buf *log)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->root = agent_root_is_live(o->root) ? NULL : o->root;
+	ctx->lock_wait_s = o->lock_wait_s ? o->lock_wait_s : 300;
+	ctx->timeout_s = o->pm_timeout_s ? o->pm_timeout_s : 3600;
+	ctx->log = log;
+}
+
+static const struct agent_pkg_backend *backend_for(
+	const struct agent_apply_opts *o, const char *name)
+{
+	if (name)
+		return agent_pkg_find(name);
+	return o->backend ? agent_pkg_find(o->backend)
+			  : agent_pkg_detect(o->root);
+}
+
+/* Audit and repair: the "repair" action and the start-up check. */
+static int audit_repair(const struct agent_pkg_backend *be,
+			const struct agent_pkg_ctx *ctx, json_t *found_lines,
+			bool *ret_found, bool *ret_still)
+{
+	struct fp_buf found;
+	bool any = false, still = false;
+	int r;
+
+	fp_buf_init(&found, 1 << 20);
+	r = be->audit(ctx, &found, &any);
+	for (char *p = found.data; r == 0 && *p;) {
+		char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		json_array_append_new(found_lines, json_stringn(p, len));
+		p += len + (end ? 1 : 0);
+	}
+	if (r == 0 && any) {
+		fp_buf_reset(&found);
+		if (be->repair(ctx) != 0 ||
+		    be->audit(ctx, &found, &still) != 0)
+			still = true;
+	}
+	fp_buf_release(&found);
+	if (r == 0) {
+		*ret_found = any;
+		*ret_still = still;
+	}
+	return r;
+}
+
+static int validate_for(const struct agent_pkg_backend *be,
+			const struct fp_job *job, struct fp_buf *err)
+{
+	for (size_t i = 0; i < job->n_packages; i++) {
+		const struct fp_job_package *p = &job->packages[i];
+		struct fp_diag d;
+
+		fp_diag_init(&d, NULL);
+		if (be->name_ok && !be->name_ok(p->name)) {
+			fp_buf_addf(err, "packages[%zu].name: '%s' is not a valid %s package name",
+				    i, p->name, be->name);
+			return FP_EINVAL;
+		}
+		if (p->version &&
+		    fp_version_check(be->eco, p->version, strlen(p->version), &d)) {
+			fp_buf_addf(err, "packages[%zu].version: '%s' is not a valid %s version: %s",
+				    i, p->version, fp_ecosystem_name(be->eco), d.msg);
+			return FP_EINVAL;
+		}
+	}
+	return 0;
+}
+
+int agent_job_execute(const struct fp_job *job,
 		      const struct agent_apply_opts *o, json_t **ret_result)
 {
-	const struct agent_pkg_backend *be;
-	struct agent_pkg_ctx ctx = { 0 };
+	const struct agent_pkg_backend *be = backend_for(o, NULL);
+	struct agent_pkg_ctx ctx;
 	struct pkg_state *st = NULL;
 	struct agent_pkg_req *reqs = NULL;
 	char **files = NULL;
 	struct fp_buf log, err, rberr;
-	json_t *res = NULL;
+	json_t *res = NULL, *found = NULL;
+	enum fp_job_status status = FP_JOB_SUCCEEDED;
 	bool failed = false, rolled_back = false, reboot = false;
 	const char *reboot_action = "none";
-	char t[32];
-	size_t n = job->n_packages;
+	bool rollback_action = job->action == FP_JOB_ROLLBACK;
+	time_t started = time(NULL);
+	size_t n = job->n_packages, k = 0, present = 0;
+	unsigned hook_timeout;
 	int r = 0;
 
-	be = o->backend ? agent_pkg_find(o->backend) : agent_pkg_detect(o->root);
 	if (!be)
 		return FP_EUNSUPPORTED;
+	hook_timeout = job->hook_timeout > 0 ? (unsigned)job->hook_timeout : 300;
 	fp_buf_init(&log, LOG_CAP);
 	fp_buf_init(&err, 4096);
 	fp_buf_init(&rberr, 4096);
-	ctx.root = agent_root_is_live(o->root) ? NULL : o->root;
-	ctx.lock_wait_s = o->lock_wait_s ? o->lock_wait_s : 300;
-	ctx.timeout_s = o->pm_timeout_s ? o->pm_timeout_s : 3600;
-	ctx.log = &log;
+	init_ctx(&ctx, o, &log);
 	st = fp_calloc(n ? n : 1, sizeof(*st));
 	reqs = fp_calloc(n ? n : 1, sizeof(*reqs));
 	files = fp_calloc(n ? n : 1, sizeof(*files));
-	res = json_object();
-	if (!st || !reqs || !files || !res) {
+	if (!st || !reqs || !files) {
 		r = FP_ENOMEM;
 		goto out;
 	}
-	json_object_set_new(res, "job_id", json_string(job->job_id));
-	json_object_set_new(res, "backend", json_string(be->name));
-	json_object_set_new(res, "started_at",
-			    json_string(fp_time_rfc3339(time(NULL), t)));
 	for (size_t i = 0; i < n; i++) {
 		st[i].name = job->packages[i].name;
 		st[i].target = job->packages[i].version;
+	}
+	if (validate_for(be, job, &err)) {
+		failed = true;
+		goto report;
 	}
 	if ((r = read_versions(be, &ctx, st, n, true)))
 		goto out;
@@ -636,40 +739,59 @@ int agent_job_execute(const struct agent_job *job,
 		st[i].new_version = st[i].old_version
 			? fp_strdup(st[i].old_version) : NULL;
 		st[i].new_ok = true;
+		st[i].absent = !st[i].old_version;
+		present += !st[i].absent;
 	}
 	if ((r = write_journal(job, o, be, st, n)))
 		goto out;
 
-	if (job->pre_hook &&
-	    run_hook(&ctx, "pre", job->pre_hook, job, o->root,
-		     job->hook_timeout) != 0) {
+	if (job->action == FP_JOB_REPAIR) {
+		bool any, still;
+		found = json_array();
+		if (audit_repair(be, &ctx, found, &any, &still) || still) {
+			fp_buf_adds(&err, "the package database needs repair the package manager could not do");
+			failed = true;
+		}
+		goto report;
+	}
+	if (present == 0) {
+		status = FP_JOB_SKIPPED;
+		fp_buf_adds(&err, "none of the packages is installed here: nothing to do");
+		goto report;
+	}
+	if (job->n_pre_hook &&
+	    run_hook(&ctx, "pre", job->pre_hook, job->n_pre_hook, job, o->root,
+		     hook_timeout) != 0) {
 		fp_buf_addf(&err, "pre hook %s failed: job not run",
 			    job->pre_hook[0]);
 		failed = true;
 		goto report;
 	}
-
 	for (size_t i = 0; i < n; i++) {
-		reqs[i].name = st[i].name;
-		reqs[i].version = st[i].target;
-		if (job->action != AGENT_JOB_ROLLBACK)
+		if (st[i].absent)
 			continue;
-		if (!st[i].target) {
-			fp_buf_addf(&err, "rollback of %s names no version",
-				    st[i].name);
-			failed = true;
-			goto report;
+		reqs[k].name = st[i].name;
+		reqs[k].version = st[i].target;
+		if (rollback_action) {
+			if (!st[i].target) {
+				fp_buf_addf(&err, "rollback of %s names no version",
+					    st[i].name);
+				failed = true;
+				goto report;
+			}
+			if (be->available(&ctx, st[i].name, st[i].target,
+					  &files[i])) {
+				fp_buf_addf(&err,
+					    "rollback impossible: %s %s is in no repository and not in the local package cache",
+					    st[i].name, st[i].target);
+				failed = true;
+				goto report;
+			}
+			reqs[k].local_file = files[i];
 		}
-		if (be->available(&ctx, st[i].name, st[i].target, &files[i])) {
-			fp_buf_addf(&err,
-				    "rollback impossible: %s %s is in no repository and not in the local package cache",
-				    st[i].name, st[i].target);
-			failed = true;
-			goto report;
-		}
-		reqs[i].local_file = files[i];
+		k++;
 	}
-	r = be->install(&ctx, reqs, n, job->action == AGENT_JOB_ROLLBACK);
+	r = be->install(&ctx, reqs, k, rollback_action);
 	if (r == FP_EBUSY)
 		fp_buf_addf(&err, "the %s lock was not released within %u s",
 			    be->name, ctx.lock_wait_s);
@@ -678,7 +800,6 @@ int agent_job_execute(const struct agent_job *job,
 			    ctx.timeout_s);
 	else if (r && r != FP_ECHILD)
 		fp_buf_addf(&err, "%s: %s", be->name, fp_strerror(r));
-	r = 0;
 	if ((r = read_versions(be, &ctx, st, n, false)))
 		goto out;
 	if (judge(be, st, n)) {
@@ -688,16 +809,16 @@ int agent_job_execute(const struct agent_job *job,
 				    "the package database does not show the target versions after %s ran",
 				    be->name);
 	}
-	if (!failed && job->post_hook &&
-	    run_hook(&ctx, "post", job->post_hook, job, o->root,
-		     job->hook_timeout) != 0) {
+	if (!failed && job->n_post_hook &&
+	    run_hook(&ctx, "post", job->post_hook, job->n_post_hook, job,
+		     o->root, hook_timeout) != 0) {
 		fp_buf_addf(&err, "post hook %s failed", job->post_hook[0]);
 		failed = true;
 		for (size_t i = 0; i < n; i++)
-			st[i].result = "failed";
+			if (!st[i].absent)
+				st[i].result = "failed";
 	}
-	if (failed && job->rollback_on_failure &&
-	    job->action == AGENT_JOB_INSTALL) {
+	if (failed && job->rollback_on_failure && !rollback_action) {
 		rolled_back = rollback(be, &ctx, st, n, &rberr) == 0;
 		if (rolled_back)
 			fp_buf_adds(&log, "rolled back to the previous versions\n");
@@ -705,28 +826,31 @@ int agent_job_execute(const struct agent_job *job,
 
 report:
 	reboot = reboot_needed(o, st, n);
-	if (reboot && !failed)
+	if (reboot && !failed && status == FP_JOB_SUCCEEDED)
 		reboot_action = handle_reboot(job, o, &ctx);
 	else if (reboot)
 		reboot_action = "not_after_failure";
-	{
-		char *tail = agent_log_tail(&log, LOG_TAIL_MAX);
-		json_object_set_new(res, "log_tail", json_string(tail ? tail : ""));
-		fp_free(tail);
+	if (failed)
+		status = rolled_back ? FP_JOB_ROLLED_BACK : FP_JOB_FAILED;
+	if (rberr.len) {
+		if (err.len)
+			fp_buf_adds(&err, "; ");
+		fp_buf_add(&err, rberr.data, rberr.len);
 	}
-	json_object_set_new(res, "result",
-			    json_string(failed ? "failed" : "succeeded"));
-	json_object_set_new(res, "packages", packages_json(st, n, &log));
-	json_object_set_new(res, "reboot_required", json_boolean(reboot));
+	res = result_json(job->job_id, status, started, err.data, reboot,
+			  agent_job_deferrals_used(o->state_dir, job->job_id),
+			  st, n, &log);
+	if (!res) {
+		r = FP_ENOMEM;
+		goto out;
+	}
+	json_object_set_new(res, "backend", json_string(be->name));
 	json_object_set_new(res, "reboot_action", json_string(reboot_action));
 	json_object_set_new(res, "rolled_back", json_boolean(rolled_back));
-	if (err.len)
-		json_object_set_new(res, "error", json_string(err.data));
 	if (rberr.len)
-		json_object_set_new(res, "rollback_error",
-				    json_string(rberr.data));
-	json_object_set_new(res, "finished_at",
-			    json_string(fp_time_rfc3339(time(NULL), t)));
+		json_object_set_new(res, "rollback_error", json_string(rberr.data));
+	if (found)
+		json_object_set_new(res, "found", json_incref(found));
 	if ((r = save_result(o->state_dir, job->job_id, res)))
 		goto out;
 	remove_journal(o->state_dir);
@@ -734,6 +858,7 @@ report:
 	res = NULL;
 out:
 	json_decref(res);
+	json_decref(found);
 	for (size_t i = 0; st && i < n; i++) {
 		fp_free(st[i].old_version);
 		fp_free(st[i].new_version);
@@ -753,7 +878,8 @@ int agent_job_apply_doc(const void *doc, size_t len,
 			const struct agent_apply_opts *o, json_t **ret_result,
 			struct fp_diag *diag)
 {
-	struct agent_job job;
+	struct fp_job job;
+	struct fp_job_seen seen;
 	int r, lock_fd = -1;
 
 	if ((r = fp_mkdir_p(o->state_dir, 0700)))
@@ -764,133 +890,126 @@ int agent_job_apply_doc(const void *doc, size_t len,
 				   r == FP_EBUSY ? "another job is running on this host"
 						 : "cannot take the job lock: %s",
 				   fp_strerror(r));
+	fp_job_init(&job);
+	fp_job_seen_init(&seen);
 	/* Verify under the lock so two copies of one job cannot both pass. */
-	r = agent_job_verify(doc, len, o, &job, diag);
-	if (r)
-		goto out_unlock;
-	if ((r = replay_record(o->state_dir, &job, opts_now(o)))) {
-		fp_diag_set(diag, r, 0, 0, "cannot write the replay record: %s",
+	if ((r = seen_load(o->state_dir, &seen, diag)) ||
+	    (r = verify_with(doc, len, o, &seen, &job, diag)))
+		goto out;
+	if ((r = seen_save(o->state_dir, &seen))) {
+		fp_diag_set(diag, r, 0, 0, "cannot save the replay store: %s",
 			    fp_strerror(r));
-		goto out_release;
+		goto out;
 	}
 	r = agent_job_execute(&job, o, ret_result);
 	if (r)
-		fp_diag_set(diag, r, 0, 0, "job %s: %s", job.job_id,
+		fp_diag_set(diag, r, 0, 0, "job %lld: %s", (long long)job.job_id,
 			    r == FP_EUNSUPPORTED
 				    ? "no supported package manager found in the root"
 				    : fp_strerror(r));
-out_release:
-	agent_job_release(&job);
-out_unlock:
+out:
+	fp_job_seen_release(&seen);
+	fp_job_release(&job);
 	close(lock_fd);
 	return r;
 }
 
 int agent_jobs_recover(const struct agent_apply_opts *o, json_t **ret_report)
 {
-	const struct agent_pkg_backend *be = NULL;
-	struct agent_pkg_ctx ctx = { 0 };
-	char path[STATE_PATH_MAX], t[32];
-	struct fp_buf log, found;
-	json_t *journal = NULL, *rep = NULL, *lines;
+	const struct agent_pkg_backend *be;
+	struct agent_pkg_ctx ctx;
+	char path[STATE_PATH_MAX];
+	struct fp_buf log, msg;
+	json_t *journal = NULL, *rep = NULL, *found = json_array(), *jp, *e;
+	struct pkg_state *st = NULL;
 	bool any = false, still = false;
+	int64_t job_id = 0;
+	size_t n = 0, i;
 	int r, lock_fd = -1;
 
 	*ret_report = NULL;
-	if ((r = state_path(path, o->state_dir, "journal.json")))
+	if (!found)
+		return FP_ENOMEM;
+	if ((r = state_path(path, o->state_dir, "journal.json")) ||
+	    (r = job_lock(o, &lock_fd))) {
+		json_decref(found);
 		return r;
-	if ((r = job_lock(o, &lock_fd)))
-		return r;
-	journal = agent_state_load_json(path);
-	if (journal)
-		be = agent_pkg_find(json_string_value(json_object_get(journal, "backend")));
-	if (!be)
-		be = o->backend ? agent_pkg_find(o->backend)
-				: agent_pkg_detect(o->root);
+	}
 	fp_buf_init(&log, LOG_CAP);
-	fp_buf_init(&found, 1 << 20);
-	ctx.root = agent_root_is_live(o->root) ? NULL : o->root;
-	ctx.lock_wait_s = o->lock_wait_s ? o->lock_wait_s : 300;
-	ctx.timeout_s = o->pm_timeout_s ? o->pm_timeout_s : 3600;
-	ctx.log = &log;
-	if (be && (r = be->audit(&ctx, &found, &any)))
+	fp_buf_init(&msg, 4096);
+	init_ctx(&ctx, o, &log);
+	journal = agent_state_load_json(path);
+	be = backend_for(o, journal ? json_string_value(json_object_get(
+					      journal, "backend"))
+				    : NULL);
+	if (!be && journal)
+		be = backend_for(o, NULL);
+	if (be && (r = audit_repair(be, &ctx, found, &any, &still)))
 		goto out;
 	if (!journal && !any)
 		goto out;
-	rep = json_object();
-	json_object_set_new(rep, "job_id",
-			    journal ? json_incref(json_object_get(journal, "job_id"))
-				    : json_null());
-	json_object_set_new(rep, "result", json_string("interrupted"));
+	if (journal)
+		job_id = json_integer_value(json_object_get(journal, "job_id"));
+	jp = json_object_get(journal, "packages");
+	st = fp_calloc(json_array_size(jp) + 1, sizeof(*st));
+	if (!st) {
+		r = FP_ENOMEM;
+		goto out;
+	}
+	json_array_foreach(jp, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *old = json_string_value(json_object_get(e, "old_version"));
+
+		if (!name || !fp_job_name_is_valid(name) || n >= FP_JOB_MAX_PACKAGES ||
+		    (old && !fp_job_version_is_valid(old)))
+			continue;
+		st[n].name = name;
+		st[n].old_version = old ? fp_strdup(old) : NULL;
+		st[n].result = "failed";
+		st[n].new_ok = true;
+		if (be)
+			be->installed(&ctx, name, &st[n].new_version, &st[n].new_ok);
+		n++;
+	}
+	if (journal)
+		fp_buf_addf(&msg, "interrupted: the agent stopped while job %lld was running",
+			    (long long)job_id);
+	else
+		fp_buf_adds(&msg, "the package database shows an interrupted run");
+	if (any)
+		fp_buf_adds(&msg, still ? "; repair failed" : "; repaired");
+	rep = result_json(job_id > 0 ? job_id : 1, FP_JOB_FAILED, 0, msg.data,
+			  false, 0, st, n, &log);
+	if (!rep) {
+		r = FP_ENOMEM;
+		goto out;
+	}
+	if (job_id <= 0)
+		json_object_set_new(rep, "job_id", json_null());
 	if (journal)
 		json_object_set_new(rep, "started_at",
 				    json_incref(json_object_get(journal, "started_at")));
-	lines = json_array();
-	for (char *p = found.data; *p;) {
-		char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		json_array_append_new(lines, json_stringn(p, len));
-		p += len + (end ? 1 : 0);
-	}
-	json_object_set_new(rep, "found", lines);
-	if (any && be->repair(&ctx) == 0) {
-		fp_buf_reset(&found);
-		if (be->audit(&ctx, &found, &still) != 0)
-			still = true;
-	} else {
-		still = any;
-	}
+	json_object_set_new(rep, "interrupted", json_true());
+	json_object_set_new(rep, "found", json_incref(found));
 	json_object_set_new(rep, "repaired", json_boolean(any && !still));
-	if (journal) {
-		json_t *pk = json_array(), *jp = json_object_get(journal, "packages");
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(jp, i, e) {
-			const char *name = json_string_value(json_object_get(e, "name"));
-			json_t *ne = json_object();
-			char *v = NULL;
-			bool ok = false;
-
-			if (!name || !agent_pkg_name_is_valid(name)) {
-				json_decref(ne);
-				continue;
-			}
-			if (be)
-				be->installed(&ctx, name, &v, &ok);
-			json_object_set_new(ne, "name", json_string(name));
-			json_object_set_new(ne, "old_version",
-					    json_incref(json_object_get(e, "old_version")));
-			json_object_set_new(ne, "new_version", json_str_or_null(v));
-			json_object_set_new(ne, "result", json_string("failed"));
-			fp_free(v);
-			json_array_append_new(pk, ne);
-		}
-		json_object_set_new(rep, "packages", pk);
-	}
-	{
-		char *tail = agent_log_tail(&log, LOG_TAIL_MAX);
-		json_object_set_new(rep, "log_tail", json_string(tail ? tail : ""));
-		fp_free(tail);
-	}
 	json_object_set_new(rep, "rolled_back", json_false());
-	json_object_set_new(rep, "reboot_required", json_false());
-	json_object_set_new(rep, "finished_at",
-			    json_string(fp_time_rfc3339(time(NULL), t)));
-	if (journal) {
-		const char *id = json_string_value(json_object_get(journal, "job_id"));
-		if (id && agent_job_id_is_valid(id) &&
-		    (r = save_result(o->state_dir, id, rep)))
-			goto out;
+	if (job_id > 0 && (r = save_result(o->state_dir, job_id, rep)))
+		goto out;
+	if (journal)
 		unlink(path);
-	}
 	*ret_report = rep;
 	rep = NULL;
 out:
+	for (i = 0; st && i < n; i++) {
+		fp_free(st[i].old_version);
+		fp_free(st[i].new_version);
+	}
+	fp_free(st);
 	json_decref(rep);
 	json_decref(journal);
+	json_decref(found);
 	fp_buf_release(&log);
-	fp_buf_release(&found);
+	fp_buf_release(&msg);
 	close(lock_fd);
 	return r;
 }
@@ -927,14 +1046,11 @@ int agent_jobs_results(const char *state_dir, json_t **ret_array)
 	return 0;
 }
 
-int agent_jobs_result_sent(const char *state_dir, const char *job_id)
+int agent_jobs_result_sent(const char *state_dir, int64_t job_id)
 {
-	char path[STATE_PATH_MAX], rel[128];
+	char path[STATE_PATH_MAX];
 
-	if (!agent_job_id_is_valid(job_id))
-		return FP_EINVAL;
-	snprintf(rel, sizeof(rel), "results/%s.json", job_id);
-	if (state_path(path, state_dir, rel))
+	if (result_path(path, state_dir, job_id))
 		return FP_ETOOBIG;
 	return unlink(path) == 0 || errno == ENOENT ? 0 : FP_EIO;
 }

@@ -8,41 +8,50 @@
 #include <time.h>
 
 #include "fleetpatch/err.h"
+#include "fleetpatch/job.h"
 #include "fleetpatch/sign.h"
-#include "job_doc.h"
 
 /*
- * Running signed jobs on this host (the agent side of deployments).
+ * Running signed jobs (include/fleetpatch/job.h) on this host: the agent
+ * side of deployments.
  *
  * State directory files (all 0600):
- *   server_public_key   base64 ed25519 key pinned at enrollment
+ *   server.pub          base64 ed25519 key pinned at enrollment
+ *   config.json         {"host_id": N, ...} written at enrollment
  *   job.lock            flock()ed while a job runs: never two at once
- *   replay              "job_id\texpires_at\n" of every job accepted
+ *   jobs-seen.json      replay store (fp_job_seen), saved after each
+ *                       accepted job before acting on it
  *   journal.json        written before a job touches the package manager,
  *                       removed when its result is saved: found at start
  *                       = the previous run was interrupted
- *   results/JOB_ID.json job results not yet delivered to the server
- *   pending/JOB_ID.json offered jobs with their deferral state
+ *   results/ID.json     job results not yet delivered to the server
+ *   pending/ID.json     offered jobs with their deferral state
  *
  * How the check-in loop (agent/cmd_run.c) uses this:
- *   at start:        agent_jobs_recover(&opts, &report) -> report (if not
- *                    NULL) is also saved as a result, send it
- *   each job doc:    agent_job_verify() (refuse: send nothing, log);
- *                    agent_job_offer() once (tells logged-in users, keeps
- *                    deferral state); while agent_job_is_deferred() skip
- *                    it; else agent_job_apply_doc() -> result JSON
- *   each check-in:   agent_jobs_results() -> "job_results": [...]; after
+ *   at start:        agent_jobs_recover(&opts, &report); a report is also
+ *                    saved under results/, so it goes out with the rest
+ *   each job doc:    agent_job_verify() (refused: log the diag, report
+ *                    status "refused" if it has a job id); then
+ *                    agent_job_offer() (tells logged-in users once, keeps
+ *                    the deferral state); while agent_job_is_deferred()
+ *                    and the deadline has not passed, skip it; else
+ *                    agent_job_apply_doc() -> result
+ *   each check-in:   agent_jobs_results() -> "job_results": [...]; once
  *                    the server acknowledged: agent_jobs_result_sent()
+
  */
+#ifndef AGENT_DEFAULT_STATE_DIR
 #define AGENT_DEFAULT_STATE_DIR "/var/lib/fleetpatch-agent"
-#define AGENT_PINNED_KEY_FILE "server_public_key"
+#endif
+#define AGENT_PINNED_KEY_FILE "server.pub"
+#define AGENT_DEFER_SECONDS 3600
 
 struct agent_apply_opts {
 	const char *state_dir;      /* required */
 	const char *root;           /* NULL: the running system */
 	const char *backend;        /* NULL: detect from root */
 	const unsigned char *pk;    /* pinned key; NULL: read from state_dir */
-	const char *machine_id;     /* checked against a job's "host" */
+	int64_t host_id;            /* 0: read from state_dir/config.json */
 	const char *const *reboot_argv; /* NULL: systemctl reboot (live root
 					 * only); set it to reboot even with
 					 * --root (tests: a fake command) */
@@ -57,35 +66,36 @@ struct agent_apply_opts {
 int agent_state_save_json(const char *path, const json_t *j);
 json_t *agent_state_load_json(const char *path);
 
-/* Read the pinned key from state_dir/server_public_key. */
+/* Read the pinned key from state_dir/server.pub. */
 int agent_jobs_load_key(const char *state_dir,
 			unsigned char ret_pk[FP_SIGN_PUBLIC_BYTES],
 			struct fp_diag *diag);
 
 /*
- * Decode and check a signed job: signature against the pinned key,
- * not expired, not seen before (replay record), meant for this host.
- * FP_ESIG (unsigned/tampered), FP_ETIMEDOUT (expired), FP_EEXIST
- * (replayed), FP_EPERM (another host), FP_EINVAL (malformed); 'diag'
- * says which.  Does not record the job: agent_job_apply_doc() does.
+ * Decode and check a signed job (fp_job_verify_text): signature against
+ * the pinned key, meant for this host, not expired, not seen before in
+ * the state dir's replay store.  FP_ESIG (unsigned/tampered),
+ * FP_ETIMEDOUT (expired), FP_ECONFLICT (replayed), FP_EPERM (another
+ * host), FP_EINVAL (malformed); 'diag' says which.  Records nothing.
+ * 'ret_job' must be fp_job_init'ed.
  */
 int agent_job_verify(const void *doc, size_t len,
-		     const struct agent_apply_opts *o, struct agent_job *ret_job,
+		     const struct agent_apply_opts *o, struct fp_job *ret_job,
 		     struct fp_diag *diag);
 
 /*
- * Verify, record in the replay file, take the host's job lock, write
- * the journal, run the job through the package-manager backend and
- * produce its result:
- *   {"job_id", "result": "succeeded"|"failed", "backend",
- *    "packages": [{"name","old_version","new_version",
- *                  "result": "succeeded"|"failed"|"unchanged","log_tail"}],
- *    "log_tail", "reboot_required", "reboot_action", "rolled_back",
- *    "error" (when failed), "rollback_error" (when impossible),
- *    "started_at", "finished_at"}
- * saved as state_dir/results/JOB_ID.json.  Returns 0 when the job ran
- * (even if it failed: see "result"), or the refusal error of
- * agent_job_verify (no result then) / FP_EBUSY when another job holds
+ * Under the host's job lock: verify, record the job in the replay
+ * store, write the journal, run the job through the package-manager
+ * backend and produce its result, the fp_job_result wire form
+ *   {"job_id", "status": "succeeded"|"failed"|"rolled_back"|"skipped",
+ *    "started_at", "finished_at", "message", "reboot_required",
+ *    "deferrals_used",
+ *    "packages": [{"name","old_version","new_version","result","log_tail"}]}
+ * plus "backend", "log_tail" (the last 4 KiB of everything run),
+ * "rolled_back", "rollback_error" ("rollback impossible: ..."),
+ * "reboot_action"; saved as state_dir/results/ID.json.  Returns 0 when
+ * the job ran (even if it failed: see "status"), the refusal error of
+ * agent_job_verify (no result then), or FP_EBUSY when another job holds
  * the lock past job_lock_wait_s.
  */
 int agent_job_apply_doc(const void *doc, size_t len,
@@ -93,36 +103,39 @@ int agent_job_apply_doc(const void *doc, size_t len,
 			struct fp_diag *diag);
 
 /* The execution part alone, for a job already verified. */
-int agent_job_execute(const struct agent_job *job,
+int agent_job_execute(const struct fp_job *job,
 		      const struct agent_apply_opts *o, json_t **ret_result);
 
 /*
  * At agent start: a journal left behind means a job was interrupted.
- * Reports it ({"job_id", "result": "interrupted", "found": [...],
- * "repaired": bool, ...}, saved as its result), audits the package
- * database (dpkg half-configured, unfinished dnf transaction) and
- * repairs what the package manager can.  *ret_report is NULL when there
- * was nothing to report.
+ * Reports it (status "failed", message "interrupted: ...", "found": [...],
+ * "repaired": bool; saved as its result), audits the package database
+ * (dpkg half-configured, unfinished transaction) and repairs what the
+ * package manager can.  *ret_report is NULL when there was nothing to
+ * report.
  */
 int agent_jobs_recover(const struct agent_apply_opts *o, json_t **ret_report);
 
 /* Undelivered results as a JSON array (new reference), and forget one. */
 int agent_jobs_results(const char *state_dir, json_t **ret_array);
-int agent_jobs_result_sent(const char *state_dir, const char *job_id);
+int agent_jobs_result_sent(const char *state_dir, int64_t job_id);
 
 /*
  * Deferrals.  agent_job_offer() records a verified job as pending (once;
  * later calls keep the state) and tells logged-in users, naming the
  * deadline and how to defer.  agent_job_defer() pushes it back by the
- * job's defer_seconds: FP_EPERM when max_deferrals are used up or the
- * deadline has passed, FP_ENOENT for an unknown job.  *ret_until gets
- * the new time.  agent_job_is_deferred() says whether to wait now.
+ * job's defer_seconds (default AGENT_DEFER_SECONDS; never past the
+ * deadline): FP_EPERM when the job's
+ * allow_deferrals are used up or the deadline has passed, FP_ENOENT for
+ * an unknown job.  agent_job_is_deferred() says whether to wait now;
+ * agent_job_deferrals_used() is for the result.
  */
-int agent_job_offer(const char *state_dir, const struct agent_job *job,
+int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		    time_t now);
-int agent_job_defer(const char *state_dir, const char *job_id, time_t now,
+int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		    time_t *ret_until, int *ret_left, struct fp_diag *diag);
-bool agent_job_is_deferred(const char *state_dir, const char *job_id,
+bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 			   time_t now);
+int agent_job_deferrals_used(const char *state_dir, int64_t job_id);
 
 #endif

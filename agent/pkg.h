@@ -34,6 +34,9 @@ struct agent_pkg_backend {
 	const char *name; /* "apt", "dnf", "zypper", "pacman" */
 	enum fp_ecosystem eco;
 
+	/* Stricter than fp_job_name_is_valid for this ecosystem (may be NULL). */
+	bool (*name_ok)(const char *name);
+
 	/* True when this backend manages 'root' (its database is there). */
 	bool (*detect)(const char *root);
 

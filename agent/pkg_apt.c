@@ -100,6 +100,21 @@ static int apt_env_init(const struct agent_pkg_ctx *ctx, struct apt_env *e)
 	return r;
 }
 
+/* Debian policy: [a-z0-9][a-z0-9+.-]+, optionally ":arch". */
+static bool apt_name_ok(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
+
+	if (n < 2 || !((name[0] >= 'a' && name[0] <= 'z') ||
+		       (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	if (name[n] == ':')
+		return name[n + 1] &&
+		       strspn(name + n + 1, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+			       strlen(name + n + 1);
+	return name[n] == '\0';
+}
+
 static bool apt_detect(const char *root)
 {
 	char p[4096];
@@ -410,6 +425,7 @@ static int apt_repair(const struct agent_pkg_ctx *ctx)
 const struct agent_pkg_backend agent_pkg_apt = {
 	.name = "apt",
 	.eco = FP_ECO_DEB,
+	.name_ok = apt_name_ok,
 	.detect = apt_detect,
 	.installed = apt_installed,
 	.install = apt_install,

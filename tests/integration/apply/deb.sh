@@ -44,61 +44,63 @@ dbver() { dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Ve
 ROOTS="$W/host1 $W/host2 $W/host3"
 for r in $ROOTS; do mkroot_deb "$r"; done
 
-step "install 1.0 everywhere (a new package)"
-mkjob base '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+step "hosts start with 1.0; a job for a package a host lacks is skipped"
 for r in $ROOTS; do
-	apply "$r" base
-	expect_eq "base rc on $r" "$RC" 0
+	dpkg --root="$r" -i "$W/repo/fpdemo_1.0_all.deb" >/dev/null
 	expect_eq "db on $r" "$(dbver "$r")" "ii 1.0"
-	expect_eq "old version" "$(res '.packages[0].old_version')" null
 done
+mkjob other "$W/host1" '{"packages":[{"name":"fpother","version":"2.0"}]}'
+apply "$W/host1" other
+expect_eq "skipped rc" "$RC" 0
+expect_eq "status" "$(res .status)" skipped
+expect_eq "package result" "$(res '.packages[0].result')" absent
 
 step "the fix 1.1 reaches every host, verified from the database"
-mkjob fix '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
 for r in $ROOTS; do
+	mkjob fix "$r" '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
 	apply "$r" fix
 	expect_eq "fix rc on $r ($(cat "$W/err"))" "$RC" 0
-	expect_eq "result" "$(res .result)" succeeded
-	expect_eq "package result" "$(res '.packages[0].result')" succeeded
+	expect_eq "status" "$(res .status)" succeeded
+	expect_eq "package result" "$(res '.packages[0].result')" upgraded
 	expect_eq "old" "$(res '.packages[0].old_version')" 1.0
 	expect_eq "new" "$(res '.packages[0].new_version')" 1.1
 	expect_eq "db on $r" "$(dbver "$r")" "ii 1.1"
 	expect_eq "journal removed" "$(ls "$r.state/journal.json" 2>/dev/null || true)" ""
-	[ -s "$r.state/results/fix.json" ] || fail "result not saved"
-	expect_eq "result file mode" "$(stat -c %a "$r.state/results/fix.json")" 600
+	[ -s "$r.state/results/$JOB_ID.json" ] || fail "result not saved"
+	expect_eq "result file mode" "$(stat -c %a "$r.state/results/$JOB_ID.json")" 600
 done
 
 step "an already applied job is unchanged, not failed"
-mkjob fix-again '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+mkjob fix-again "$W/host1" '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
 apply "$W/host1" fix-again
 expect_eq "rc" "$RC" 0
 expect_eq "package result" "$(res '.packages[0].result')" unchanged
 
 step "the broken 1.2 fails (postinst) and is reported with the log tail"
-mkjob broken '{"packages":[{"name":"fpdemo","version":"1.2"}]}'
+mkjob broken "$W/host1" '{"packages":[{"name":"fpdemo","version":"1.2"}]}'
 apply "$W/host1" broken
 expect_eq "rc" "$RC" 1
-expect_eq "result" "$(res .result)" failed
+expect_eq "status" "$(res .status)" failed
 expect_eq "package result" "$(res '.packages[0].result')" failed
 expect_eq "new version" "$(res '.packages[0].new_version')" 1.2
-expect_eq "state" "$(res '.packages[0].state')" "not properly installed"
 expect_contains "$(res .log_tail)" "postinst failing on purpose" "log tail"
 expect_contains "$(res '.packages[0].log_tail')" "fpdemo" "package log tail"
 expect_eq "not rolled back" "$(res .rolled_back)" false
 expect_eq "db" "$(dbver "$W/host1")" "iF 1.2"
 
 step "rollback on request returns host1 to 1.1"
-mkjob rollback1 '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}]}'
+mkjob rollback1 "$W/host1" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}]}'
 apply "$W/host1" rollback1
 expect_eq "rollback rc ($(cat "$W/err"))" "$RC" 0
 expect_eq "new" "$(res '.packages[0].new_version')" 1.1
+expect_eq "package result" "$(res '.packages[0].result')" downgraded
 expect_eq "db" "$(dbver "$W/host1")" "ii 1.1"
 
 step "automatic rollback when the install fails (rollback_on_failure)"
-mkjob broken-auto '{"packages":[{"name":"fpdemo","version":"1.2"}],"rollback_on_failure":true}'
+mkjob broken-auto "$W/host2" '{"packages":[{"name":"fpdemo","version":"1.2"}],"rollback_on_failure":true}'
 apply "$W/host2" broken-auto
 expect_eq "rc" "$RC" 1
-expect_eq "result" "$(res .result)" failed
+expect_eq "status" "$(res .status)" rolled_back
 expect_eq "rolled back" "$(res .rolled_back)" true
 expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
 
@@ -109,27 +111,28 @@ echo "health check: service answers 500 (root $FLEETPATCH_ROOT)" >&2
 exit 3
 EOF
 chmod 755 "$W/health-bad"
-mkjob posthook "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],post_hook:[$h],rollback_on_failure:true}')"
+mkjob posthook "$W/host2" "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],post_hook:[$h],rollback_on_failure:true}')"
 apply "$W/host2" posthook
 expect_eq "rc" "$RC" 1
-expect_contains "$(res .error)" "post hook" "error"
+expect_eq "status" "$(res .status)" rolled_back
+expect_contains "$(res .message)" "post hook" "message"
 expect_contains "$(res .log_tail)" "service answers 500" "hook output in log"
 expect_eq "rolled back" "$(res .rolled_back)" true
 expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
 
 step "a failing pre hook means the job is not run"
-mkjob prehook "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],pre_hook:[$h, "--pre"]}')"
+mkjob prehook "$W/host2" "$(jq -n --arg h "$W/health-bad" '{packages:[{name:"fpdemo",version:"1.3"}],pre_hook:[$h, "--pre"]}')"
 apply "$W/host2" prehook
 expect_eq "rc" "$RC" 1
-expect_contains "$(res .error)" "pre hook" "error"
+expect_contains "$(res .message)" "pre hook" "message"
 expect_eq "package result" "$(res '.packages[0].result')" unchanged
 expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
 
 step "rollback impossible when the old version is nowhere"
-mkjob rollback-none '{"action":"rollback","packages":[{"name":"fpdemo","version":"0.9"}]}'
+mkjob rollback-none "$W/host2" '{"action":"rollback","packages":[{"name":"fpdemo","version":"0.9"}]}'
 apply "$W/host2" rollback-none
 expect_eq "rc" "$RC" 1
-expect_contains "$(res .error)" "rollback impossible: fpdemo 0.9" "error"
+expect_contains "$(res .message)" "rollback impossible: fpdemo 0.9" "message"
 expect_eq "db" "$(dbver "$W/host2")" "ii 1.1"
 
 step "rollback from the local package cache when the repository dropped the version"
@@ -137,53 +140,57 @@ mkdir -p "$W/host3/var/cache/apt/archives"
 cp "$W/repo/fpdemo_1.0_all.deb" "$W/host3/var/cache/apt/archives/"
 mv "$W/repo/fpdemo_1.0_all.deb" "$W/fpdemo_1.0_all.deb.away"
 (cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
-mkjob rollback-cache '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
+mkjob rollback-cache "$W/host3" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
 apply "$W/host3" rollback-cache
-expect_eq "rc ($(cat "$W/err"); $(res .error))" "$RC" 0
+expect_eq "rc ($(cat "$W/err"); $(res .message))" "$RC" 0
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.0"
 mv "$W/fpdemo_1.0_all.deb.away" "$W/repo/fpdemo_1.0_all.deb"
 (cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
 
 step "refused: tampered, unsigned, expired, replayed, another host, bad names"
-jq -c '.payload |= sub("1\\.1"; "1.2")' "$W/fix.job" >"$W/tampered.job"
+mkjob good "$W/host3" '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+jq -c '.payload |= sub("1\\.1"; "1.2")' "$W/good.job" >"$W/tampered.job"
 apply "$W/host3" tampered
 expect_eq "tampered rc" "$RC" 2
 expect_contains "$(cat "$W/err")" "signature does not verify" "tampered"
-jq -c 'del(.signature)' "$W/fix.job" >"$W/unsigned.job"
+jq -c 'del(.signature)' "$W/good.job" >"$W/unsigned.job"
 apply "$W/host3" unsigned
 expect_eq "unsigned rc" "$RC" 2
-expect_contains "$(cat "$W/err")" "not signed" "unsigned"
-jq -n '{job_id:"old",created_at:"2020-01-01T00:00:00Z",expires_at:"2020-01-02T00:00:00Z",packages:[{name:"fpdemo",version:"1.1"}]}' >"$W/old.payload"
+expect_contains "$(cat "$W/err")" "unsigned" "unsigned"
+jq '.issued_at = "2020-01-01T00:00:00Z" | .expires_at = "2020-01-02T00:00:00Z"' "$W/good.payload" >"$W/old.payload"
 "$SIGN" sign "$W/server.key" "$W/old.payload" >"$W/old.job"
 apply "$W/host3" old
 expect_eq "expired rc" "$RC" 2
 expect_contains "$(cat "$W/err")" "expired" "expired"
+"$SIGN" keygen "$W/other.key" >/dev/null
+"$SIGN" sign "$W/other.key" "$W/good.payload" >"$W/otherkey.job"
+apply "$W/host3" otherkey
+expect_eq "other key rc" "$RC" 2
+jq '.host_id = 99' "$W/good.payload" >"$W/elsewhere.payload"
+"$SIGN" sign "$W/server.key" "$W/elsewhere.payload" >"$W/elsewhere.job"
+apply "$W/host3" elsewhere
+expect_eq "other host rc" "$RC" 2
+expect_contains "$(cat "$W/err")" "not this host" "other host"
 apply "$W/host3" fix
 expect_eq "replayed rc" "$RC" 2
 expect_contains "$(cat "$W/err")" "replayed" "replayed"
-"$SIGN" keygen "$W/other.key" >/dev/null
-"$SIGN" sign "$W/other.key" "$W/fix-again.payload" >"$W/otherkey.job"
-apply "$W/host3" otherkey
-expect_eq "other key rc" "$RC" 2
-echo "0123456789abcdef0123456789abcdef" >"$W/host3/etc/machine-id"
-mkjob elsewhere '{"host":"ffffffffffffffffffffffffffffffff","packages":[{"name":"fpdemo","version":"1.1"}]}'
-apply "$W/host3" elsewhere
-expect_eq "other host rc" "$RC" 2
-expect_contains "$(cat "$W/err")" "not this one" "other host"
-mkjob badname '{"packages":[{"name":"-oAPT::Foo=1","version":"1.1"}]}'
-apply "$W/host3" badname
-expect_eq "bad name rc" "$RC" 2
-expect_contains "$(cat "$W/err")" "packages\[0\].name" "bad name"
-mkjob badver '{"packages":[{"name":"fpdemo","version":"1.1 ; rm"}]}'
+# Bad names never reach a job: the signer refuses them, and a payload
+# signed anyway is refused by the agent.
+jq '.packages[0].name = "-oAPT::Foo=1"' "$W/good.payload" >"$W/badname.payload"
+if "$SIGN" sign "$W/server.key" "$W/badname.payload" >/dev/null 2>&1; then fail "signer took a bad name"; fi
+jq '.packages[0].name = "FpDemo"' "$W/good.payload" >"$W/upper.payload"
+"$SIGN" sign "$W/server.key" "$W/upper.payload" >"$W/upper.job"
+apply "$W/host3" upper
+expect_eq "upper-case deb name rc" "$RC" 1
+expect_contains "$(res .message)" "not a valid apt package name" "deb name"
+mkjob badver "$W/host3" '{"packages":[{"name":"fpdemo","version":"1.1:x:"}]}'
 apply "$W/host3" badver
-expect_eq "bad version rc" "$RC" 2
-mkjob badhook '{"packages":[{"name":"fpdemo"}],"post_hook":["sh","-c","reboot"]}'
-apply "$W/host3" badhook
-expect_eq "relative hook rc" "$RC" 2
+expect_eq "bad deb version rc" "$RC" 1
+expect_contains "$(res .message)" "not a valid deb version" "deb version"
 expect_eq "db untouched" "$(dbver "$W/host3")" "ii 1.0"
 
 step "a version no repository offers fails clearly"
-mkjob nover '{"packages":[{"name":"fpdemo","version":"7.7"}]}'
+mkjob nover "$W/host3" '{"packages":[{"name":"fpdemo","version":"7.7"}]}'
 apply "$W/host3" nover
 expect_eq "rc" "$RC" 1
 expect_contains "$(res .log_tail)" "7.7" "log names the version"
@@ -199,16 +206,16 @@ hold_lock() {
 }
 # Held for 2 s: a 20 s bound waits it out.
 hold_lock 2
-mkjob locked '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+mkjob locked "$W/host3" '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
 apply "$W/host3" locked --lock-wait 20
 wait $HOLDER
-expect_eq "waited rc ($(res .error))" "$RC" 0
+expect_eq "waited rc ($(res .message))" "$RC" 0
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
 hold_lock 4
-mkjob locked2 '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+mkjob locked2 "$W/host3" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
 apply "$W/host3" locked2 --lock-wait 1
 expect_eq "bounded rc" "$RC" 1
-expect_contains "$(res .error)" "lock was not released within 1 s" "lock error"
+expect_contains "$(res .message)" "lock was not released within 1 s" "lock error"
 wait $HOLDER
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
 
@@ -220,9 +227,8 @@ EOF
 chmod 755 "$W/FAKE_REBOOT_CMD"
 touch "$W/host1/run/reboot-required"
 NOW=$(date -u +%s)
-WS=$(date -u -d "@$((NOW - 600))" +%Y-%m-%dT%H:%M:%SZ)
 WE=$(date -u -d "@$((NOW + 600))" +%Y-%m-%dT%H:%M:%SZ)
-mkjob reboot-win "$(jq -n --arg s "$WS" --arg e "$WE" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"window",reboot_window:{start:$s,end:$e}}')"
+mkjob reboot-win "$W/host1" "$(jq -n --arg e "$WE" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"window",window_end:$e}')"
 apply "$W/host1" reboot-win --reboot-command "$W/FAKE_REBOOT_CMD"
 expect_eq "rc" "$RC" 0
 expect_eq "reboot required" "$(res .reboot_required)" true
@@ -230,22 +236,23 @@ expect_eq "action" "$(res .reboot_action)" rebooted
 expect_eq "fake reboots" "$(cat "$W/reboots")" rebooted
 WS=$(date -u -d "@$((NOW + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 WE=$(date -u -d "@$((NOW + 7200))" +%Y-%m-%dT%H:%M:%SZ)
-mkjob reboot-later "$(jq -n --arg s "$WS" --arg e "$WE" '{action:"rollback",packages:[{name:"fpdemo",version:"1.1"}],reboot:"window",reboot_window:{start:$s,end:$e}}')"
+mkjob reboot-later "$W/host1" "$(jq -n --arg s "$WS" --arg e "$WE" '{action:"rollback",packages:[{name:"fpdemo",version:"1.1"}],reboot:"window",window_start:$s,window_end:$e}')"
 apply "$W/host1" reboot-later --reboot-command "$W/FAKE_REBOOT_CMD"
 expect_eq "action" "$(res .reboot_action)" waiting_for_window
 DL=$(date -u -d "@$((NOW + 1800))" +%Y-%m-%dT%H:%M:%SZ)
-mkjob reboot-notify "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"notify",deadline:$d}')"
+mkjob reboot-notify "$W/host1" "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],reboot:"notify",deadline:$d}')"
 FLEETPATCH_TEST_NOTIFY_SINK="$W/notified" apply "$W/host1" reboot-notify --reboot-command "$W/FAKE_REBOOT_CMD"
 expect_eq "action" "$(res .reboot_action)" users_notified
 expect_contains "$(cat "$W/notified")" "will restart at $DL" "notification"
-mkjob reboot-never '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}],"reboot":"never"}'
+mkjob reboot-never "$W/host1" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.1"}],"reboot":"never"}'
 apply "$W/host1" reboot-never --reboot-command "$W/FAKE_REBOOT_CMD"
 expect_eq "action" "$(res .reboot_action)" not_allowed_by_policy
 expect_eq "still one reboot" "$(wc -l <"$W/reboots")" 1
 
 step "two jobs never run at once; a killed run is found and repaired"
 touch "$W/host2/slow-postinst"
-mkjob slow '{"packages":[{"name":"fpdemo","version":"1.3"}]}'
+mkjob slow "$W/host2" '{"packages":[{"name":"fpdemo","version":"1.3"}]}'
+SLOW_ID=$JOB_ID
 setsid "$AGENT" apply --job "$W/slow.job" --state-dir "$W/host2.state" --root "$W/host2" >"$W/slow.out" 2>&1 &
 SLOW=$!
 for _ in $(seq 100); do
@@ -254,7 +261,7 @@ for _ in $(seq 100); do
 done
 expect_eq "slow run is in postinst" "$(dbver "$W/host2")" "iF 1.3"
 [ -s "$W/host2.state/journal.json" ] || fail "no journal while running"
-mkjob concurrent '{"packages":[{"name":"fpdemo","version":"1.0"}]}'
+mkjob concurrent "$W/host2" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
 apply "$W/host2" concurrent
 expect_eq "concurrent rc" "$RC" 1
 expect_contains "$(cat "$W/err")" "another job is running" "concurrent"
@@ -272,14 +279,16 @@ set +e
 RC=$?
 set -e
 expect_eq "recover rc ($(cat "$W/err"))" "$RC" 0
-expect_eq "result" "$(res .result)" interrupted
-expect_eq "job" "$(res .job_id)" slow
+expect_eq "status" "$(res .status)" failed
+expect_eq "interrupted" "$(res .interrupted)" true
+expect_contains "$(res .message)" "interrupted" "message"
+expect_eq "job" "$(res .job_id)" "$SLOW_ID"
 expect_contains "$(res '.found[]')" "fpdemo 1.3 is half-configured" "found"
 expect_contains "$(res '.found[]')" "dpkg: was interrupted" "found"
 expect_eq "repaired" "$(res .repaired)" true
 expect_eq "db" "$(dbver "$W/host2")" "ii 1.3"
 expect_eq "journal gone" "$(ls "$W/host2.state/journal.json" 2>/dev/null || true)" ""
-expect_eq "reported" "$(jq -r .result "$W/host2.state/results/slow.json")" interrupted
+expect_eq "reported" "$(jq -r .interrupted "$W/host2.state/results/$SLOW_ID.json")" true
 set +e
 "$AGENT" apply --recover --state-dir "$W/host2.state" --root "$W/host2" >"$W/out.txt" 2>&1
 RC=$?

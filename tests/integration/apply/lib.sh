@@ -33,21 +33,31 @@ mkroot_shell() {
 		mkdir -p "$r/$(dirname "$lib")"
 		cp -L "$lib" "$r/$lib"
 	done
-	# a state dir per root: each root is its own "host"
+	# a state dir per root: each root is its own enrolled "host"
+	HOSTS=$((HOSTS + 1))
 	mkdir -p "$r.state"
-	printf '%s\n' "$PUB" >"$r.state/server_public_key"
+	printf '%s\n' "$PUB" >"$r.state/server.pub"
+	printf '{"host_id": %d}\n' "$HOSTS" >"$r.state/config.json"
+	echo "$HOSTS" >"$r.hostid"
 }
+HOSTS=10
+JOBS=100
 
-# mkjob NAME JSON-FIELDS: a signed job NAME with job_id NAME, valid for an hour.
+# mkjob NAME ROOT JSON-FIELDS: job NAME for the host of ROOT, signed, valid
+# for an hour, with a fresh job id and nonce.
 mkjob() {
-	local name=$1 fields=$2 now
+	local name=$1 root=$2 fields=$3 now
 	now=$(date -u +%s)
-	jq -n --arg id "$name" \
+	JOBS=$((JOBS + 1))
+	jq -n --argjson id "$JOBS" --argjson host "$(cat "$root.hostid")" \
+		--arg nonce "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
 		--arg c "$(date -u -d "@$((now - 60))" +%Y-%m-%dT%H:%M:%SZ)" \
 		--arg e "$(date -u -d "@$((now + 3600))" +%Y-%m-%dT%H:%M:%SZ)" \
 		--argjson f "$fields" \
-		'{job_id: $id, created_at: $c, expires_at: $e} + $f' >"$W/$name.payload"
+		'{job_id: $id, host_id: $host, deployment_id: 1, nonce: $nonce,
+		  issued_at: $c, expires_at: $e, action: "install", reboot: "never"} + $f' >"$W/$name.payload"
 	"$SIGN" sign "$W/server.key" "$W/$name.payload" >"$W/$name.job"
+	JOB_ID=$JOBS
 }
 
 # apply ROOT JOBNAME [more args]: runs the agent, result JSON in $W/out.json,

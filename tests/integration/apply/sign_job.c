@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test helper: signs job payloads the way fleetpatchd does, so the agent's
- * verification runs against real ed25519 signatures.
+ * Test helper: signs job payloads the way fleetpatchd does (fp_job_sign),
+ * so the agent's verification runs against real ed25519 signatures.
  *   sign_job keygen KEYFILE        writes a key, prints the public key
- *   sign_job sign KEYFILE PAYLOAD  prints {"payload": ..., "signature": ...}
+ *   sign_job sign KEYFILE PAYLOAD  prints the envelope {"payload","signature"}
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -11,13 +11,46 @@
 #include <string.h>
 
 #include "fleetpatch/buf.h"
+#include "fleetpatch/job.h"
 #include "fleetpatch/sign.h"
 #include "fleetpatch/util.h"
+
+static int sign(const char *keyfile, const char *payload_file)
+{
+	struct fp_sign_key key;
+	char err[300];
+	struct fp_buf b;
+	struct fp_diag d;
+	struct fp_job job;
+	json_t *in, *env = NULL;
+	char *out;
+
+	fp_buf_init(&b, 1 << 20);
+	fp_diag_init(&d, payload_file);
+	if (fp_sign_key_load(keyfile, &key) || fp_read_file(payload_file, &b))
+		return 1;
+	in = json_loadb(b.data, b.len, 0, NULL);
+	fp_job_init(&job);
+	if (!in || fp_job_from_json(in, &job, &d) ||
+	    fp_job_sign(&job, &key, &d, &env)) {
+		fp_diag_format(&d, err, sizeof(err));
+		fprintf(stderr, "sign_job: %s\n", err);
+		return 1;
+	}
+	out = json_dumps(env, JSON_COMPACT);
+	printf("%s\n", out);
+	free(out);
+	json_decref(env);
+	json_decref(in);
+	fp_job_release(&job);
+	fp_buf_release(&b);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	struct fp_sign_key key;
-	char pub[FP_SIGN_PUBLIC_B64], sig[FP_SIGN_SIG_B64];
+	char pub[FP_SIGN_PUBLIC_B64];
 
 	if (fp_sign_global_init())
 		return 1;
@@ -28,26 +61,8 @@ int main(int argc, char **argv)
 		printf("%s\n", pub);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "sign")) {
-		struct fp_buf b;
-		json_t *doc;
-		char *s;
-
-		fp_buf_init(&b, 1 << 20);
-		if (fp_sign_key_load(argv[2], &key) || fp_read_file(argv[3], &b) ||
-		    fp_sign(&key, b.data, b.len, sig))
-			return 1;
-		doc = json_pack("{s:s%, s:s}", "payload", b.data, b.len,
-				"signature", sig);
-		s = doc ? json_dumps(doc, 0) : NULL;
-		if (!s)
-			return 1;
-		printf("%s\n", s);
-		free(s);
-		json_decref(doc);
-		fp_buf_release(&b);
-		return 0;
-	}
+	if (argc == 4 && !strcmp(argv[1], "sign"))
+		return sign(argv[2], argv[3]);
 	fprintf(stderr, "usage: sign_job keygen KEYFILE | sign KEYFILE PAYLOAD\n");
 	return 2;
 }
