@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "fleetpatch/arena.h"
+#include "fleetpatch/buf.h"
 #include "fleetpatch/err.h"
+#include "fleetpatch/strview.h"
 #include "fleetpatch/version.h"
 
 /*
@@ -33,13 +35,24 @@
  *   "restart_services": [{"pid": 1, "name": "sshd", "unit": "ssh.service"}],
  *   "packages": [{"name": "bash", "version": "5.2.15-2+b2", "arch": "amd64",
  *                 "source": "bash", "source_version": "5.2.15-2",
- *                 "ecosystem": "deb"}],
+ *                 "ecosystem": "deb"},
+ *                {"name": "org.gnome.Calculator", "version": "45.0",
+ *                 "arch": "x86_64", "source": "flathub",
+ *                 "source_version": "45.0", "ecosystem": "generic",
+ *                 "kind": "flatpak"}],
  *   "updates": [{"name": "..", "arch": "..", "installed_version": "..",
  *                "candidate_version": "..", "origin": "..", "security": true}],
  *   "updates_checked": true, "package_manager": "apt",
  *   "metadata_age_seconds": N       (-1 when unknown)
+ *   "os_error": "/etc/os-release: ..."   (only when os-release was unusable)
  * }
  * Absent or unknown values are omitted (strings) or -1/0 (numbers).
+ * "kind" is present only for packages that are not the system package
+ * manager's: "snap" or "flatpak" (ecosystem "generic"; for those "source"
+ * is the snap publisher or the flatpak remote).  Their versions are
+ * vendor strings and are checked only for being printable and bounded;
+ * every other version must be valid in its ecosystem.
+ * docs/inventory.md describes every field and where it comes from.
  */
 
 struct fp_package {
@@ -49,6 +62,7 @@ struct fp_package {
 	const char *source;         /* source package; = name when same */
 	const char *source_version; /* = version when same */
 	enum fp_ecosystem eco;
+	const char *kind;           /* NULL native; "snap", "flatpak" */
 };
 
 struct fp_update {
@@ -116,6 +130,11 @@ struct fp_inventory {
 	int64_t metadata_age_seconds; /* -1 unknown */
 	struct fp_update *updates;
 	size_t n_updates;
+
+	/* Why 'os' is empty: os-release missing or invalid ("file:line: .."). */
+	const char *os_error;
+
+	size_t packages_cap; /* internal: room in 'packages' */
 };
 
 /* Zero an inventory and set up its arena. */
@@ -147,5 +166,84 @@ int fp_inventory_from_json(const json_t *j, struct fp_inventory *inv,
  */
 void fp_inventory_sort(struct fp_inventory *inv);
 void fp_inventory_hash(const struct fp_inventory *inv, char out[65]);
+
+/*
+ * Stream the wire form to 'out' without building a JSON tree (what the
+ * agent prints: a few KiB of memory whatever the package count).  The
+ * text is the same document fp_inventory_to_json() gives, compact, one
+ * line, ending with a newline.  Returns 0, FP_ENOMEM, FP_ETOOBIG.
+ */
+int fp_inventory_write_json(const struct fp_inventory *inv, struct fp_buf *out);
+
+/*
+ * Append a package, copying every string into the arena.  'arch',
+ * 'source' and 'source_version' may be empty views ('source' empty = same
+ * as name, 'source_version' empty = same as version).  'kind' is a static
+ * string or NULL.  FP_ETOOBIG past FP_INV_MAX_PACKAGES.
+ */
+int fp_inventory_add_package(struct fp_inventory *inv, struct fp_str name,
+			     struct fp_str version, struct fp_str arch,
+			     struct fp_str source, struct fp_str source_version,
+			     enum fp_ecosystem eco, const char *kind);
+
+/*
+ * Parsers of package databases and system files, each over a memory
+ * buffer (so they can be fuzzed) and appending to 'inv'.  'label' names
+ * the input in the diag (a file name).  On bad input they return
+ * FP_EINVAL or FP_ETOOBIG with the diag at "label:line: what is wrong";
+ * packages appended before the error stay in 'inv' but the caller is
+ * expected to discard it.
+ *
+ * dpkg status (deb822): only "install ok installed" and "hold ok
+ * installed" packages are added; Multi-Arch instances are distinct.
+ */
+int fp_dpkg_status_parse(const char *data, size_t len, const char *label,
+			 struct fp_inventory *inv, struct fp_diag *diag);
+/* One pacman local db "desc" file (%NAME% %VERSION% %ARCH% %BASE%). */
+int fp_pacman_desc_parse(const char *data, size_t len, const char *label,
+			 struct fp_inventory *inv, struct fp_diag *diag);
+/* apk's lib/apk/db/installed (P: V: A: o: lines, blank-line separated). */
+int fp_apk_installed_parse(const char *data, size_t len, const char *label,
+			   struct fp_inventory *inv, struct fp_diag *diag);
+/*
+ * The output of `rpm -qa --qf FP_RPM_QUERYFORMAT`: one record a line,
+ * tab-separated, framed by sentinels so a short or garbled record shows.
+ */
+#define FP_RPM_QUERYFORMAT                                                    \
+	"@fp@\\t%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t"       \
+	"%{SOURCERPM}\\t@end@\\n"
+int fp_rpm_query_parse(const char *data, size_t len, const char *label,
+		       struct fp_inventory *inv, struct fp_diag *diag);
+/* os-release (shell-style KEY=value, quoted) into inv->os. */
+int fp_os_release_parse(const char *data, size_t len, const char *label,
+			struct fp_inventory *inv, struct fp_diag *diag);
+
+/* Size limits for files read by the collectors. */
+#define FP_INV_MAX_LINE 65536           /* one line of a database file */
+#define FP_INV_MAX_DB ((size_t)1 << 30) /* one database file */
+
+/* What fp_inventory_collect gathers. */
+enum {
+	FP_INV_PACKAGES = 1u << 0, /* every package database present */
+	FP_INV_SYSTEM = 1u << 1,   /* identity, os-release, kernel, reboot */
+	FP_INV_HARDWARE = 1u << 2, /* cpu, memory, disks, DMI; live only */
+	FP_INV_NETWORK = 1u << 3,  /* interfaces; live only */
+	FP_INV_RESTARTS = 1u << 4, /* processes running deleted code; live */
+	FP_INV_APPS = 1u << 5,     /* snap and flatpak listings */
+	FP_INV_ALL = 0x3f,
+};
+
+/*
+ * Collect the inventory of the running system ('root' NULL) or of an
+ * offline root file system at 'root' (live-only facts are then left out:
+ * hostname, FQDN, hardware, interfaces, uptime, restarts).  Reads every
+ * package database present under the root: dpkg, rpm, pacman, apk.
+ * A missing or invalid os-release does not fail the collection: it is
+ * recorded in inv->os_error and the caller decides.  Any other bad input
+ * fails with the diag naming file and line.  Updates are not queried
+ * here (see fleetpatch/updates.h).
+ */
+int fp_inventory_collect(const char *root, unsigned flags,
+			 struct fp_inventory *inv, struct fp_diag *diag);
 
 #endif
