@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "fleetpatch/buf.h"
@@ -233,15 +234,13 @@ int cmd_inventory(int argc, char **argv)
 		goto out_release;
 	}
 	if (json) {
-		struct fp_buf out;
-		fp_buf_init(&out, 0);
-		r = fp_inventory_write_json(&inv, &out);
-		if (r || fwrite(out.data, 1, out.len, stdout) != out.len) {
+		fflush(stdout);
+		r = fp_inventory_write_json_fd(&inv, STDOUT_FILENO);
+		if (r) {
 			fprintf(stderr, "fleetpatch-agent inventory: cannot write: %s\n",
-				r ? fp_strerror(r) : "output error");
+				fp_strerror(r));
 			rc = 1;
 		}
-		fp_buf_release(&out);
 	} else {
 		print_summary(&inv, stdout);
 	}

@@ -174,6 +174,8 @@ void fp_inventory_hash(const struct fp_inventory *inv, char out[65]);
  * line, ending with a newline.  Returns 0, FP_ENOMEM, FP_ETOOBIG.
  */
 int fp_inventory_write_json(const struct fp_inventory *inv, struct fp_buf *out);
+/* The same, written to 'fd' in 32 KiB pieces.  FP_EIO when a write fails. */
+int fp_inventory_write_json_fd(const struct fp_inventory *inv, int fd);
 
 /*
  * Append a package, copying every string into the arena.  'arch',
@@ -237,7 +239,9 @@ enum {
  * Collect the inventory of the running system ('root' NULL) or of an
  * offline root file system at 'root' (live-only facts are then left out:
  * hostname, FQDN, hardware, interfaces, uptime, restarts).  Reads every
- * package database present under the root: dpkg, rpm, pacman, apk.
+ * package database present under the root: dpkg, rpm, pacman, apk (rpm's
+ * is skipped when a dpkg database is there: on Debian rpm is a foreign
+ * tool whose database does not describe the system).
  * A missing or invalid os-release does not fail the collection: it is
  * recorded in inv->os_error and the caller decides.  Any other bad input
  * fails with the diag naming file and line.  Updates are not queried

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fleetpatch/exec.h"
 #include "fleetpatch/inventory.h"
@@ -122,13 +123,19 @@ int fp__collect_apps(const char *root, struct fp_inventory *inv,
 	static const char *const snap[] = { "snap", "list", "--unicode=never",
 					    "--color=never", NULL };
 	static const char *const flatpak[] = {
-		"flatpak", "list", "--columns=application,version,branch,arch,origin",
-		NULL
+		"flatpak", "list", "--system",
+		"--columns=application,version,branch,arch,origin", NULL
 	};
+	struct stat st;
 	int r;
 
 	(void)root;
-	if ((r = run_listing(snap, inv, fp__parse_snap_list, diag)))
+	/* Only where they keep state: no PATH walk and no child otherwise.
+	 * Flatpak: the system installation (per-user ones are not listed). */
+	if (stat("/var/lib/snapd", &st) == 0 &&
+	    (r = run_listing(snap, inv, fp__parse_snap_list, diag)))
 		return r;
-	return run_listing(flatpak, inv, fp__parse_flatpak_list, diag);
+	if (stat("/var/lib/flatpak", &st) == 0)
+		return run_listing(flatpak, inv, fp__parse_flatpak_list, diag);
+	return 0;
 }

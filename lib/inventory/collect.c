@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The top-level collector: every source present, in a fixed order. */
+#include <stdbool.h>
+
 #include "fleetpatch/inventory.h"
 #include "fleetpatch/util.h"
 #include "internal.h"
@@ -19,10 +21,20 @@ int fp_inventory_collect(const char *root, unsigned flags,
 	if (root && !*root)
 		return fp_diag_set(diag, FP_EINVAL, 0, 0, "empty root directory");
 	if (flags & FP_INV_PACKAGES) {
+		bool have_dpkg = false;
+
 		for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+			/* On a dpkg system rpm is a foreign tool (Debian's rpm
+			 * package says not to install with it); its database,
+			 * often an empty one left by build tools, does not
+			 * describe the system and costs an rpm run. */
+			if (dbs[i] == fp__collect_rpm && have_dpkg)
+				continue;
 			r = dbs[i](root, inv, diag);
 			if (r < 0)
 				return r;
+			if (dbs[i] == fp__collect_dpkg && r == 0)
+				have_dpkg = true;
 		}
 	}
 	if ((flags & FP_INV_APPS) && !root && (r = fp__collect_apps(root, inv, diag)) < 0)

@@ -127,7 +127,7 @@ int fp__file_map(const char *path, size_t max, struct fp__file *ret,
 		ret->data = "";
 		goto out_close;
 	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED) {
 		r = fp_diag_set(diag, FP_EIO, 0, 0, "cannot map: %s",
 				strerror(errno));

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "fleetpatch/inventory.h"
 #include "fleetpatch/util.h"
@@ -183,12 +185,33 @@ struct w {
 	struct fp_buf *b;
 	int err;
 	bool first; /* no comma before the next member */
+	int fd;     /* >= 0: flush to it whenever the buffer fills */
 };
+
+#define W_FLUSH_AT ((size_t)32 << 10)
+
+static void flush(struct w *w)
+{
+	size_t off = 0;
+
+	while (!w->err && off < w->b->len) {
+		ssize_t k = write(w->fd, w->b->data + off, w->b->len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			w->err = FP_EIO;
+		else
+			off += (size_t)k;
+	}
+	fp_buf_reset(w->b);
+}
 
 static void raw(struct w *w, const char *s, size_t n)
 {
 	if (!w->err)
 		w->err = fp_buf_add(w->b, s, n);
+	if (w->fd >= 0 && w->b->len >= W_FLUSH_AT)
+		flush(w);
 }
 
 static void lit(struct w *w, const char *s)
@@ -284,9 +307,9 @@ static void kstrs(struct w *w, const char *k, const char *const *a, size_t n)
 	close_(w, "]");
 }
 
-int fp_inventory_write_json(const struct fp_inventory *inv, struct fp_buf *out)
+static int write_json(const struct fp_inventory *inv, struct w *wp)
 {
-	struct w w = { out, 0, true };
+#define w (*wp)
 	const struct fp_hardware *h = &inv->hw;
 
 	open_(&w, NULL, "{");
@@ -373,6 +396,29 @@ int fp_inventory_write_json(const struct fp_inventory *inv, struct fp_buf *out)
 	close_(&w, "}");
 	lit(&w, "\n");
 	return w.err;
+#undef w
+}
+
+int fp_inventory_write_json(const struct fp_inventory *inv, struct fp_buf *out)
+{
+	struct w w = { out, 0, true, -1 };
+
+	return write_json(inv, &w);
+}
+
+int fp_inventory_write_json_fd(const struct fp_inventory *inv, int fd)
+{
+	struct fp_buf b;
+	struct w w = { &b, 0, true, fd };
+	int r;
+
+	fp_buf_init(&b, 0);
+	r = write_json(inv, &w);
+	if (!r)
+		flush(&w);
+	r = w.err;
+	fp_buf_release(&b);
+	return r;
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -874,7 +920,14 @@ static int cmp_pkg(const void *x, const void *y)
 
 void fp_inventory_sort(struct fp_inventory *inv)
 {
-	if (inv->n_packages > 1)
+	size_t i;
+
+	/* Databases mostly come sorted (dpkg writes its status in order):
+	 * then there is nothing to do. */
+	for (i = 1; i < inv->n_packages; i++)
+		if (cmp_pkg(&inv->packages[i - 1], &inv->packages[i]) > 0)
+			break;
+	if (i < inv->n_packages)
 		qsort(inv->packages, inv->n_packages, sizeof(*inv->packages), cmp_pkg);
 }
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fleetpatch/inventory.h"
@@ -47,7 +49,7 @@ static bool line_deleted(const char *line, size_t n)
 
 static bool maps_deleted(int dirfd)
 {
-	char buf[8192];
+	char buf[32768];
 	size_t have = 0, total = 0;
 	int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
 	bool found = false;
@@ -125,8 +127,81 @@ static const char *unit_of(struct fp_inventory *inv, int dirfd)
 	return fp_arena_strndup(&inv->arena, best, best_len);
 }
 
+/*
+ * When the package databases last changed.  A process started after that
+ * cannot hold code an update replaced (it mapped what is installed now),
+ * so only older processes need their maps read: on a busy machine that
+ * is what keeps this scan cheap.  0 when unknown (scan everything).
+ */
+static time_t last_package_change(void)
+{
+	static const char *const dbs[] = {
+		"/var/lib/dpkg/status", "/var/lib/rpm", "/usr/lib/sysimage/rpm",
+		"/var/lib/pacman/local", "/lib/apk/db/installed",
+	};
+	time_t last = 0;
+	struct stat st;
+
+	/* On a dpkg system only dpkg's database counts (see collect.c). */
+	if (stat(dbs[0], &st) == 0)
+		return st.st_mtime;
+	for (size_t i = 1; i < FP_ARRAY_SIZE(dbs); i++)
+		if (stat(dbs[i], &st) == 0 && st.st_mtime > last)
+			last = st.st_mtime;
+	return last;
+}
+
+static time_t boot_time(void)
+{
+	char buf[8192], *p;
+
+	if (fp__read_small("/proc/stat", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "\nbtime ");
+	return p ? (time_t)strtoll(p + 7, NULL, 10) : 0;
+}
+
+/*
+ * From /proc/PID/stat: the start time (seconds since the epoch, 0 when
+ * unknown) and whether the process has an address space (kernel threads
+ * have none).  One open, one read.
+ */
+static time_t start_time(int procfd, const char *pid, time_t btime, long hz,
+			 bool *ret_user)
+{
+	char buf[1024], rel[64], *p;
+	unsigned long long ticks;
+	int fd;
+	ssize_t n;
+
+	*ret_user = true;
+	snprintf(rel, sizeof(rel), "%.20s/stat", pid);
+	fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) state ...": starttime and vsize are the 20th and 21st
+	 * fields after ')' */
+	p = strrchr(buf, ')');
+	for (int i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	ticks = strtoull(p + 1, &p, 10);
+	*ret_user = strtoull(p, NULL, 10) != 0;
+	return btime && hz > 0 ? btime + (time_t)(ticks / (unsigned long long)hz) : 0;
+}
+
 int fp__collect_restarts(struct fp_inventory *inv, struct fp_diag *diag)
 {
+	/* Margin for package scripts that run after the database's last write. */
+	const time_t slack = 600;
+	time_t btime = boot_time(), changed = btime ? last_package_change() : 0;
+	long hz = sysconf(_SC_CLK_TCK);
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	pid_t self = getpid();
@@ -141,9 +216,16 @@ int fp__collect_restarts(struct fp_inventory *inv, struct fp_diag *diag)
 		char comm[64];
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
+		time_t started;
+		bool user;
 		int pfd;
 
 		if (*end || pid <= 0 || pid == self)
+			continue;
+		/* Paths relative to /proc: no directory fd per process, as
+		 * few system calls as possible for the many that are skipped. */
+		started = start_time(dirfd(d), e->d_name, btime, hz, &user);
+		if (!user || (changed && started > changed + slack))
 			continue;
 		pfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pfd < 0)
