@@ -233,6 +233,13 @@ enum {
 	FP_INV_RESTARTS = 1u << 4, /* processes running deleted code; live */
 	FP_INV_APPS = 1u << 5,     /* snap and flatpak listings */
 	FP_INV_ALL = 0x3f,
+	/*
+	 * Restarts: also look at processes started after the package
+	 * databases last changed.  Without it they are skipped: they mapped
+	 * what is installed now, so no update replaced their code (a file
+	 * deleted by other means is not an update's doing).  For tests.
+	 */
+	FP_INV_RESTARTS_ALL = 1u << 6,
 };
 
 /*

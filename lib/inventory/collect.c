@@ -49,7 +49,7 @@ int fp_inventory_collect(const char *root, unsigned flags,
 			return r;
 		if ((flags & FP_INV_NETWORK) && (r = fp__collect_network(inv, diag)))
 			return r;
-		if ((flags & FP_INV_RESTARTS) && (r = fp__collect_restarts(inv, diag)))
+		if ((flags & FP_INV_RESTARTS) && (r = fp__collect_restarts(inv, flags & FP_INV_RESTARTS_ALL, diag)))
 			return r;
 	}
 	fp_inventory_sort(inv);

@@ -85,7 +85,8 @@ int fp__collect_system(const char *root, struct fp_inventory *inv,
 		       struct fp_diag *diag);
 int fp__collect_hardware(struct fp_inventory *inv, struct fp_diag *diag);
 int fp__collect_network(struct fp_inventory *inv, struct fp_diag *diag);
-int fp__collect_restarts(struct fp_inventory *inv, struct fp_diag *diag);
+int fp__collect_restarts(struct fp_inventory *inv, bool all,
+			  struct fp_diag *diag);
 int fp__collect_reboot(const char *root, struct fp_inventory *inv,
 		       struct fp_diag *diag);
 

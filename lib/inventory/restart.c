@@ -196,11 +196,11 @@ static time_t start_time(int procfd, const char *pid, time_t btime, long hz,
 	return btime && hz > 0 ? btime + (time_t)(ticks / (unsigned long long)hz) : 0;
 }
 
-int fp__collect_restarts(struct fp_inventory *inv, struct fp_diag *diag)
+int fp__collect_restarts(struct fp_inventory *inv, bool all, struct fp_diag *diag)
 {
 	/* Margin for package scripts that run after the database's last write. */
 	const time_t slack = 600;
-	time_t btime = boot_time(), changed = btime ? last_package_change() : 0;
+	time_t btime = boot_time(), changed = btime && !all ? last_package_change() : 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	DIR *d = opendir("/proc");
 	struct dirent *e;

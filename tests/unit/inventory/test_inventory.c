@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -386,6 +389,49 @@ static void test_fake_root(void **state)
 	rm_rf(root);
 }
 
+/* A process whose executable was deleted (replaced) needs a restart. */
+static void test_restarts(void **state)
+{
+	char dir[] = "/opt/fp-restart-test-XXXXXX", exe[64];
+	struct fp_inventory inv;
+	struct fp_diag d;
+	struct fp_buf bin;
+	pid_t pid;
+	bool found = false;
+
+	(void)state;
+	if (mkdir("/opt", 0755) < 0 && errno != EEXIST)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(exe, sizeof(exe), "%s/fp-sleeper", dir);
+	fp_buf_init(&bin, 0);
+	assert_int_equal(fp_read_file("/bin/sleep", &bin), 0);
+	assert_int_equal(fp_write_file_atomic(exe, bin.data, bin.len, 0755), 0);
+	fp_buf_release(&bin);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(exe, "fp-sleeper", "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200 * 1000);
+	assert_int_equal(unlink(exe), 0);
+	rmdir(dir);
+
+	fp_inventory_init(&inv);
+	assert_int_equal(fp_inventory_collect(NULL, FP_INV_RESTARTS | FP_INV_RESTARTS_ALL,
+					      &inv, &d), 0);
+	for (size_t i = 0; i < inv.n_restarts; i++)
+		if (inv.restarts[i].pid == pid) {
+			assert_string_equal(inv.restarts[i].name, "fp-sleeper");
+			found = true;
+		}
+	fp_inventory_release(&inv);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_true(found);
+}
+
 /* ---- wire form ------------------------------------------------------------- */
 
 static void fill_sample(struct fp_inventory *inv)
@@ -593,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_rpm_query),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_fake_root),
+		cmocka_unit_test(test_restarts),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_sort_and_hash),
 		cmocka_unit_test(test_json_bad),
