@@ -13,6 +13,16 @@
 
 static bool is_blank(unsigned char c) { return c == ' ' || c == '\t'; }
 
+/* Character classes for the one-pass fast path of deb_parse(). */
+enum { C_DIGIT = 1, C_UPSTREAM = 2, C_COLON = 4 };
+static const unsigned char cls[256] = {
+	['0' ... '9'] = C_DIGIT | C_UPSTREAM,
+	['a' ... 'z'] = C_UPSTREAM,
+	['A' ... 'Z'] = C_UPSTREAM,
+	['.'] = C_UPSTREAM, ['-'] = C_UPSTREAM, ['+'] = C_UPSTREAM,
+	['~'] = C_UPSTREAM, [':'] = C_UPSTREAM | C_COLON,
+};
+
 /* What strtol() skips before the number: isspace() in the C locale. */
 static bool is_space(unsigned char c)
 {
@@ -113,8 +123,12 @@ static int parse_epoch(const char *v, size_t start, size_t colon,
 	return 0;
 }
 
-static int deb_parse(const char *v, size_t len, struct fp__vparts *p,
-		     struct fp_diag *d)
+/*
+ * The exact parseversion() walk, with every error; deb_parse() only comes
+ * here for what its fast path cannot accept at a glance.
+ */
+static int deb_parse_slow(const char *v, size_t len, struct fp__vparts *p,
+			  struct fp_diag *d)
 {
 	size_t start = 0, end, k, up;
 	const char *colon, *hyphen;
@@ -199,10 +213,70 @@ static int deb_parse(const char *v, size_t len, struct fp__vparts *p,
 	return 0;
 }
 
+/*
+ * The common case in one pass: only upstream characters, a plain decimal
+ * epoch if any, a digit first, a non-empty revision without ':'.
+ */
+static int deb_parse(const char *v, size_t len, struct fp__vparts *p,
+		     struct fp_diag *d)
+{
+	unsigned acc = C_UPSTREAM, any = 0;
+	size_t up = 0, k, hyphen = 0, last_colon = 0;
+	uint32_t epoch = 0;
+	const char *colon;
+
+	/* One pass: classes, and (branch-free) the last '-' and ':'. */
+	for (k = 0; k < len; k++) {
+		unsigned char ch = (unsigned char)v[k];
+		unsigned c = cls[ch];
+		acc &= c;
+		any |= c;
+		hyphen = ch == '-' ? k + 1 : hyphen;
+		last_colon = ch == ':' ? k + 1 : last_colon;
+	}
+	if (!(acc & C_UPSTREAM) || hyphen == len ||
+	    (hyphen && last_colon > hyphen))
+		return deb_parse_slow(v, len, p, d);
+	colon = any & C_COLON ? memchr(v, ':', len) : NULL;
+	if (colon) {
+		up = (size_t)(colon - v) + 1;
+		if (up == 1 || up > 10)
+			return deb_parse_slow(v, len, p, d);
+		for (k = 0; k + 1 < up; k++) {
+			if (!(cls[(unsigned char)v[k]] & C_DIGIT))
+				return deb_parse_slow(v, len, p, d);
+			epoch = epoch * 10 + (uint32_t)(v[k] - '0');
+		}
+		if (epoch > INT_MAX)
+			return deb_parse_slow(v, len, p, d);
+	}
+	if (up >= len || !(cls[(unsigned char)v[up]] & C_DIGIT) ||
+	    (hyphen && hyphen <= up))
+		return deb_parse_slow(v, len, p, d);
+	p->whole = v;
+	p->whole_len = len;
+	p->epoch_num = epoch;
+	p->ver = v + up;
+	p->has_rel = hyphen != 0;
+	if (hyphen) {
+		p->ver_len = hyphen - 1 - up;
+		p->rel = v + hyphen;
+		p->rel_len = len - hyphen;
+	} else {
+		p->ver_len = len - up;
+		p->rel = "";
+		p->rel_len = 0;
+	}
+	return 0;
+}
+
 static int deb_compare(const struct fp__vparts *a, const struct fp__vparts *b)
 {
 	int r;
 
+	if (a->whole_len == b->whole_len &&
+	    memcmp(a->whole, b->whole, a->whole_len) == 0)
+		return 0;
 	if (a->epoch_num != b->epoch_num)
 		return a->epoch_num < b->epoch_num ? -1 : 1;
 	r = fp__deb_verrevcmp(a->ver, a->ver_len, b->ver, b->ver_len);
