@@ -20,6 +20,7 @@
 #include "fleetpatch/buf.h"
 #include "fleetpatch/updates.h"
 #include "fleetpatch/util.h"
+#include "../../../lib/inventory/updates_int.h"
 
 typedef int parse_fn(const char *, size_t, struct fp_update_list *,
 		     struct fp_diag *);
@@ -208,12 +209,59 @@ static void test_no_manager(void **state)
 	rmdir(dir);
 }
 
+/* How a package-manager command's failures are told apart. */
+static void test_run_failures(void **state)
+{
+	static const int ok0[] = { 0, -1 }, ok01[] = { 0, 1, -1 };
+	static const char *const fail_argv[] = { "false", NULL };
+	static const char *const missing_argv[] = {
+		"/nonexistent/fleetpatch-no-such-tool", NULL };
+	static const char *const err_argv[] = {
+		"sh", "-c", "echo 'W: a warning' >&2; echo 'error: boom' >&2; exit 1",
+		NULL };
+	static const char *const empty_argv[] = { "sh", "-c", "exit 1", NULL };
+	static const char *const slow_argv[] = { "sleep", "10", NULL };
+	static const char *const env_argv[] = {
+		"sh", "-c", "echo \"$LC_ALL $HOME\"", NULL };
+	static const char *const env[] = { "HOME=/fp-test-home", NULL };
+	struct fp_diag d;
+	struct fp_buf out;
+	int code = -1;
+
+	fp_diag_init(&d, NULL);
+	assert_int_equal(fp__upd_run("tool query", fail_argv, NULL, 0, ok0,
+				     NULL, NULL, &d), FP_ECHILD);
+	assert_string_equal(d.msg, "tool query failed (exit 1)");
+
+	assert_int_equal(fp__upd_run("tool query", missing_argv, NULL, 0, ok0,
+				     NULL, NULL, &d), FP_ESPAWN);
+	assert_non_null(strstr(d.msg, "cannot run tool query"));
+
+	/* Exit 1 is accepted, but not when the tool printed an error. */
+	assert_int_equal(fp__upd_run("tool query", err_argv, NULL, 0, ok01,
+				     NULL, NULL, &d), FP_ECHILD);
+	assert_string_equal(d.msg, "tool query failed (exit 1): error: boom");
+	assert_int_equal(fp__upd_run("tool query", empty_argv, NULL, 0, ok01,
+				     NULL, &code, &d), 0);
+	assert_int_equal(code, 1);
+
+	assert_int_equal(fp__upd_run("tool query", slow_argv, NULL, 200, ok0,
+				     NULL, NULL, &d), FP_ETIMEDOUT);
+
+	/* LC_ALL=C always; the caller's extra variables win. */
+	assert_int_equal(fp__upd_run("tool query", env_argv, env, 0, ok0, &out,
+				     NULL, &d), 0);
+	assert_string_equal(out.data, "C /fp-test-home\n");
+	fp_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_no_manager),
+		cmocka_unit_test(test_run_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
