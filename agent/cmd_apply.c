@@ -4,6 +4,7 @@
  *     [--root DIR] [--backend apt|dnf|zypper|pacman] [--json]
  *     [--lock-wait SECONDS] [--reboot-command PATH] [--host-id N]
  * fleetpatch-agent apply --recover [--state-dir DIR] [--root DIR] [--json]
+ * fleetpatch-agent apply --offer --job FILE [--state-dir DIR]
  *
  * Apply a signed job file without a server: patch an offline image under
  * --root, or test a job.  The job is verified like one received at
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "fleetpatch/job.h"
 #include "fleetpatch/util.h"
 #include "jobs.h"
 
@@ -24,7 +26,8 @@ static void usage(FILE *f)
 		"usage: fleetpatch-agent apply --job FILE [--key PUBKEY_B64] [--state-dir DIR]\n"
 		"           [--root DIR] [--backend apt|dnf|zypper|pacman] [--json]\n"
 		"           [--lock-wait SECONDS] [--reboot-command PATH] [--host-id N]\n"
-		"       fleetpatch-agent apply --recover [--state-dir DIR] [--root DIR] [--json]\n");
+		"       fleetpatch-agent apply --recover [--state-dir DIR] [--root DIR] [--json]\n"
+		"       fleetpatch-agent apply --offer --job FILE [--state-dir DIR] [--json]\n");
 }
 
 static void print_result(const json_t *res, bool as_json)
@@ -67,6 +70,55 @@ static void print_result(const json_t *res, bool as_json)
 		printf("  log tail:\n%s\n", s);
 }
 
+static bool is_refusal(int r)
+{
+	return r == FP_ESIG || r == FP_EINVAL || r == FP_ETOOBIG ||
+	       r == FP_ETIMEDOUT || r == FP_ECONFLICT || r == FP_EPERM;
+}
+
+static void print_error(int r, const struct fp_diag *diag)
+{
+	char where[300];
+
+	fp_diag_format(diag, where, sizeof(where));
+	fprintf(stderr, "fleetpatch-agent apply: %s%s\n",
+		is_refusal(r) && !strstr(where, "refused") ? "job refused: " : "",
+		where);
+}
+
+/* --offer: record the job as pending and tell logged-in users, no more. */
+static int offer(const struct fp_buf *doc, const struct agent_apply_opts *o,
+		 struct fp_diag *diag, bool as_json)
+{
+	struct fp_job job;
+	char t[32] = "none";
+	int r;
+
+	fp_job_init(&job);
+	r = agent_job_verify(doc->data, doc->len, o, &job, diag);
+	if (r == 0)
+		r = agent_job_offer(o->state_dir, &job, time(NULL));
+	if (r) {
+		if (!diag->msg[0])
+			fp_diag_set(diag, r, 0, 0, "%s", fp_strerror(r));
+		print_error(r, diag);
+		fp_job_release(&job);
+		return is_refusal(r) ? 2 : 1;
+	}
+	if (job.deadline)
+		fp_time_rfc3339(job.deadline, t);
+	if (as_json)
+		printf("{\"job_id\": %lld, \"deadline\": %s%s%s, \"allow_deferrals\": %d}\n",
+		       (long long)job.job_id, job.deadline ? "\"" : "", job.deadline ? t : "null",
+		       job.deadline ? "\"" : "", job.allow_deferrals);
+	else
+		printf("job %lld offered: deadline %s, %d deferral%s allowed\n",
+		       (long long)job.job_id, t, job.allow_deferrals,
+		       job.allow_deferrals == 1 ? "" : "s");
+	fp_job_release(&job);
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,6 +132,7 @@ int cmd_apply(int argc, char **argv)
 		{ "reboot-command", required_argument, NULL, 'R' },
 		{ "recover", no_argument, NULL, 'c' },
 		{ "host-id", required_argument, NULL, 'H' },
+		{ "offer", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -87,8 +140,7 @@ int cmd_apply(int argc, char **argv)
 	unsigned char pk[FP_SIGN_PUBLIC_BYTES];
 	const char *job_file = NULL, *key = NULL;
 	const char *reboot_argv[2] = { NULL, NULL };
-	char where[300];
-	bool as_json = false, recover_only = false;
+	bool as_json = false, recover_only = false, offer_only = false;
 	struct fp_diag diag;
 	struct fp_buf doc;
 	json_t *res = NULL, *rep = NULL;
@@ -106,6 +158,7 @@ int cmd_apply(int argc, char **argv)
 		case 'b': o.backend = optarg; break;
 		case 'J': as_json = true; break;
 		case 'c': recover_only = true; break;
+		case 'O': offer_only = true; break;
 		case 'H': {
 			char *end;
 			long long v = strtoll(optarg, &end, 10);
@@ -207,24 +260,20 @@ int cmd_apply(int argc, char **argv)
 		goto out;
 	}
 	fp_diag_init(&diag, job_file);
+	if (offer_only) {
+		rc = offer(&doc, &o, &diag, as_json);
+		goto out;
+	}
 	r = agent_job_apply_doc(doc.data, doc.len, &o, &res, &diag);
 	if (r) {
-		fp_diag_format(&diag, where, sizeof(where));
-		if (r == FP_ESIG || r == FP_EINVAL || r == FP_ETOOBIG ||
-		    r == FP_ETIMEDOUT || r == FP_ECONFLICT || r == FP_EPERM) {
-			fprintf(stderr, "fleetpatch-agent apply: %s%s\n",
-				strstr(where, "refused") ? "" : "job refused: ",
-				where);
-			rc = 2;
-		} else {
-			fprintf(stderr, "fleetpatch-agent apply: %s\n", where);
-			rc = 1;
-		}
+		print_error(r, &diag);
+		rc = is_refusal(r) ? 2 : 1;
 		goto out;
 	}
 	print_result(res, as_json);
 	s = json_string_value(json_object_get(res, "status"));
-	rc = s && (!strcmp(s, "succeeded") || !strcmp(s, "skipped")) ? 0 : 1;
+	rc = s && (!strcmp(s, "succeeded") || !strcmp(s, "skipped") ||
+		   !strcmp(s, "deferred")) ? 0 : 1;
 out:
 	json_decref(res);
 	json_decref(rep);

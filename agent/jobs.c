@@ -874,6 +874,47 @@ out:
 	return r;
 }
 
+static int deferred_result(const struct fp_job *job,
+			   const struct agent_apply_opts *o, json_t **ret)
+{
+	struct fp_buf log;
+	json_t *res;
+	int r;
+
+	fp_buf_init(&log, 1024);
+	res = result_json(job->job_id, FP_JOB_DEFERRED, 0,
+			  "deferred by a user until the deadline", false,
+			  agent_job_deferrals_used(o->state_dir, job->job_id),
+			  NULL, 0, &log);
+	fp_buf_release(&log);
+	if (!res)
+		return FP_ENOMEM;
+	r = save_result(o->state_dir, job->job_id, res);
+	if (r) {
+		json_decref(res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+/*
+ * A job with a deadline comes from a deployment users were told about:
+ * tell them it is being installed now (at once when the deadline passed).
+ */
+static void tell_users_now(const struct fp_job *job,
+			   const struct agent_apply_opts *o)
+{
+	char body[256];
+
+	if (!job->deadline || job->action != FP_JOB_INSTALL)
+		return;
+	snprintf(body, sizeof(body), "Installing updates now (job %lld)%s.",
+		 (long long)job->job_id,
+		 opts_now(o) >= job->deadline ? ": the deadline has passed" : "");
+	agent_notify_users("installing updates", body, NULL, NULL);
+}
+
 int agent_job_apply_doc(const void *doc, size_t len,
 			const struct agent_apply_opts *o, json_t **ret_result,
 			struct fp_diag *diag)
@@ -896,11 +937,18 @@ int agent_job_apply_doc(const void *doc, size_t len,
 	if ((r = seen_load(o->state_dir, &seen, diag)) ||
 	    (r = verify_with(doc, len, o, &seen, &job, diag)))
 		goto out;
+	/* A user deferred it and the deadline has not come: not yet.  The
+	 * replay store is left alone so the same job can run later. */
+	if (agent_job_is_deferred(o->state_dir, job.job_id, opts_now(o))) {
+		r = deferred_result(&job, o, ret_result);
+		goto out;
+	}
 	if ((r = seen_save(o->state_dir, &seen))) {
 		fp_diag_set(diag, r, 0, 0, "cannot save the replay store: %s",
 			    fp_strerror(r));
 		goto out;
 	}
+	tell_users_now(&job, o);
 	r = agent_job_execute(&job, o, ret_result);
 	if (r)
 		fp_diag_set(diag, r, 0, 0, "job %lld: %s", (long long)job.job_id,

@@ -219,6 +219,45 @@ expect_contains "$(res .message)" "lock was not released within 1 s" "lock error
 wait $HOLDER
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
 
+step "deferrals: offered to users, deferred within limits, enforced at the deadline"
+DL=$(date -u -d "@$(($(date -u +%s) + 5))" +%Y-%m-%dT%H:%M:%SZ)
+mkjob deferme "$W/host3" "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],deadline:$d,allow_deferrals:2,defer_seconds:600}')"
+DEFER_ID=$JOB_ID
+export FLEETPATCH_TEST_NOTIFY_SINK="$W/told"
+"$AGENT" apply --offer --job "$W/deferme.job" --state-dir "$W/host3.state" >"$W/out.txt" 2>&1 ||
+	fail "offer: $(cat "$W/out.txt")"
+expect_contains "$(cat "$W/told")" "fleetpatch-agent defer $DEFER_ID" "users told how to defer"
+expect_contains "$(cat "$W/told")" "at the latest at $DL" "users told the deadline"
+defer() { set +e; "$AGENT" defer --state-dir "$W/host3.state" "$@" >"$W/out.txt" 2>&1; RC=$?; set -e; }
+defer "$DEFER_ID"
+expect_eq "first deferral ($(cat "$W/out.txt"))" "$RC" 0
+expect_contains "$(cat "$W/out.txt")" "1 deferral left" "first deferral"
+defer "$DEFER_ID"
+expect_eq "second deferral" "$RC" 0
+defer "$DEFER_ID"
+expect_eq "third deferral refused" "$RC" 1
+expect_contains "$(cat "$W/out.txt")" "all used" "limit"
+defer 999999
+expect_eq "unknown job" "$RC" 1
+expect_contains "$(cat "$W/out.txt")" "no pending job" "unknown job"
+defer not-a-number
+expect_eq "bad job id" "$RC" 2
+apply "$W/host3" deferme
+expect_eq "deferred rc" "$RC" 0
+expect_eq "status" "$(res .status)" deferred
+expect_eq "deferrals used" "$(res .deferrals_used)" 2
+expect_eq "db untouched" "$(dbver "$W/host3")" "ii 1.1"
+while [ "$(date -u +%s)" -le "$(date -u -d "$DL" +%s)" ]; do sleep 0.3; done
+defer "$DEFER_ID"
+expect_eq "deferral past the deadline" "$RC" 1
+expect_contains "$(cat "$W/out.txt")" "past its deadline" "deadline"
+apply "$W/host3" deferme
+expect_eq "enforced rc ($(res .message))" "$RC" 0
+expect_eq "status" "$(res .status)" succeeded
+expect_eq "db" "$(dbver "$W/host3")" "ii 1.3"
+expect_contains "$(cat "$W/told")" "the deadline has passed" "users told"
+unset FLEETPATCH_TEST_NOTIFY_SINK
+
 step "reboot: needed (reboot-required), policy window, fake reboot command"
 cat >"$W/FAKE_REBOOT_CMD" <<EOF
 #!/bin/sh
