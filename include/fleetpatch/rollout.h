@@ -315,6 +315,12 @@ time_t fp_rollout_host_deadline(const struct fp_deployment *dep,
  */
 json_t *fp_deployment_to_json(const struct fp_deployment *dep,
 			      bool with_hosts);
+/*
+ * One element of "hosts".  A server that stores hosts as rows writes only
+ * the ones an event or an action touched, and the rest of the deployment
+ * with with_hosts false.
+ */
+json_t *fp_rollout_host_to_json(const struct fp_rollout_host *h);
 int fp_deployment_from_json(const json_t *j, struct fp_diag *diag,
 			    struct fp_deployment *dep);
 

@@ -81,21 +81,29 @@ static json_t *ring_progress_json(const struct fp_deployment *dep, size_t i,
 	return o;
 }
 
+json_t *fp_rollout_host_to_json(const struct fp_rollout_host *h)
+{
+	json_t *o = json_object();
+
+	if (!o || json_object_set_new(o, "host_id", json_integer(h->host_id)) ||
+	    json_object_set_new(o, "ring", json_integer(h->ring)) ||
+	    json_object_set_new(o, "state",
+				json_string(fp_host_state_name(h->state))) ||
+	    json_object_set_new(o, "job_id", json_integer(h->job_id)) ||
+	    json_object_set_new(o, "attempts", json_integer(h->attempts)) ||
+	    set_time_opt(o, "updated_at", h->updated_at)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *hosts_json(const struct fp_deployment *dep)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < dep->n_hosts; i++) {
-		const struct fp_rollout_host *h = &dep->hosts[i];
-		json_t *o = json_object();
-		if (!o || json_array_append_new(a, o) ||
-		    json_object_set_new(o, "host_id", json_integer(h->host_id)) ||
-		    json_object_set_new(o, "ring", json_integer(h->ring)) ||
-		    json_object_set_new(o, "state",
-					json_string(fp__host_state_names[h->state])) ||
-		    json_object_set_new(o, "job_id", json_integer(h->job_id)) ||
-		    json_object_set_new(o, "attempts", json_integer(h->attempts)) ||
-		    set_time_opt(o, "updated_at", h->updated_at)) {
+		if (json_array_append_new(a, fp_rollout_host_to_json(&dep->hosts[i]))) {
 			json_decref(a);
 			return NULL;
 		}
