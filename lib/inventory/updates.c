@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -447,10 +448,20 @@ int fp_updates_query2(const char *root, unsigned flags,
 	struct fp_update_list l;
 	struct fp_diag refresh_diag;
 	const char *pm;
+	char abs[PATH_MAX];
 	int r, refresh_err = 0;
 
-	if (fp__upd_is_live(root))
+	/* Absolute and resolved: the root becomes option values of the
+	 * package manager (never one that starts with '-'). */
+	if (fp__upd_is_live(root)) {
 		root = "/";
+	} else {
+		if (!realpath(root, abs))
+			return fp_diag_set(diag, errno == ENOENT ? FP_ENOENT :
+					   FP_EIO, 0, 0, "root %s: %s", root,
+					   strerror(errno));
+		root = abs;
+	}
 	for (size_t i = 0; i < FP_ARRAY_SIZE(backends); i++)
 		if (backends[i]->detect(root)) {
 			be = backends[i];

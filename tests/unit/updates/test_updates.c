@@ -205,6 +205,10 @@ static void test_no_manager(void **state)
 	assert_false(inv.updates_checked);
 	assert_null(inv.package_manager);
 	assert_non_null(strstr(d.msg, "no supported package manager"));
+	assert_int_equal(fp_updates_query("/nonexistent/fp-root", 0, &inv, &d),
+			 FP_ENOENT);
+	assert_non_null(strstr(d.msg, "/nonexistent/fp-root"));
+	assert_false(inv.updates_checked);
 	fp_arena_release(&inv.arena);
 	rmdir(dir);
 }
