@@ -420,6 +420,17 @@ out:
 	return r;
 }
 
+/* Whether the database differs from before for any package. */
+static bool any_changed(const struct pkg_state *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!st[i].new_ok || !st[i].old_version != !st[i].new_version ||
+		    (st[i].old_version &&
+		     strcmp(st[i].old_version, st[i].new_version)))
+			return true;
+	return false;
+}
+
 static bool file_exists_in(const char *root, const char *rel)
 {
 	char p[STATE_PATH_MAX];
@@ -818,7 +829,8 @@ int agent_job_execute(const struct fp_job *job,
 			if (!st[i].absent)
 				st[i].result = "failed";
 	}
-	if (failed && job->rollback_on_failure && !rollback_action) {
+	if (failed && job->rollback_on_failure && !rollback_action &&
+	    any_changed(st, n)) {
 		rolled_back = rollback(be, &ctx, st, n, &rberr) == 0;
 		if (rolled_back)
 			fp_buf_adds(&log, "rolled back to the previous versions\n");

@@ -110,4 +110,30 @@ apply "$W/host1" repair
 expect_eq "rc ($(res .message))" "$RC" 0
 expect_eq "found" "$(res '.found | length')" 0
 
+step "zypper: the same packages into a root configured for zypper"
+Z="$W/host3"
+mkroot_shell "$Z"
+mkdir -p "$Z/etc/zypp/repos.d"
+printf '[fpdemo]\nname=fpdemo\nbaseurl=file://%s/repo\ngpgcheck=0\nenabled=1\nautorefresh=1\n' "$W" \
+	>"$Z/etc/zypp/repos.d/fpdemo.repo"
+zypper --root "$Z" --non-interactive -q install fpdemo=1.0 >/dev/null 2>&1 || fail "zypper bootstrap"
+expect_eq "bootstrap" "$(dbver "$Z")" 1.0-1
+mkjob zfix "$Z" '{"packages":[{"name":"fpdemo","version":"1.1"}]}'
+apply "$Z" zfix
+expect_eq "rc ($(cat "$W/err") $(res .message))" "$RC" 0
+expect_eq "backend" "$(res .backend)" zypper
+expect_eq "package result" "$(res '.packages[0].result')" upgraded
+expect_eq "db" "$(dbver "$Z")" 1.1-1
+mkjob zbroken "$Z" '{"packages":[{"name":"fpdemo","version":"1.2-1"}],"rollback_on_failure":true}'
+apply "$Z" zbroken
+expect_eq "rc" "$RC" 1
+expect_eq "status" "$(res .status)" failed
+expect_contains "$(res .log_tail)" "pretrans failing on purpose" "log tail"
+expect_eq "db" "$(dbver "$Z")" 1.1-1
+mkjob zrollback "$Z" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
+apply "$Z" zrollback
+expect_eq "rollback rc ($(res .message))" "$RC" 0
+expect_eq "package result" "$(res '.packages[0].result')" downgraded
+expect_eq "db" "$(dbver "$Z")" 1.0-1
+
 echo "OK: apply_rpm ($STEP steps)"
