@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef FLEETPATCHD_STORE_H
+#define FLEETPATCHD_STORE_H
+
+/*
+ * Storage behind one interface: a table of function pointers (a vtable)
+ * per backend.  store_sqlite.c is the embedded default; a PostgreSQL
+ * backend (store_pg.c) implements the same table.  Callers never see SQL.
+ *
+ * Every function is safe to call from any thread at once.  Writes are
+ * durable when they return 0 (the backend commits before returning).
+ * Listings come back as jansson values shaped like the API's responses
+ * (docs/api.md) so both backends produce the same wire form.
+ * Times are Unix seconds (UTC).
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "decode.h"
+
+enum fp_role { FP_ROLE_VIEWER = 1, FP_ROLE_OPERATOR = 2, FP_ROLE_ADMIN = 3 };
+
+const char *fp_role_name(enum fp_role r);
+int fp_role_parse(const char *s, enum fp_role *ret);
+
+/* Who made a request: a user (by API token) or a host (by credential). */
+struct fp_principal {
+	bool is_host;
+	int64_t user_id;      /* users */
+	char user[72];
+	enum fp_role role;
+	int64_t token_id;
+	int64_t host_id;      /* hosts */
+};
+
+struct fp_store;
+
+struct fp_store_opts {
+	const char *data_dir;
+	bool create;          /* init: create a new database */
+	unsigned readers;     /* read connections (default 8) */
+	unsigned batch_max;   /* check-ins per group commit (default 256) */
+};
+
+/* Result of an enrollment. */
+struct fp_enroll_result {
+	int64_t host_id;
+	bool re_enrolled;
+	/* on FP_ECONFLICT (clone): the host that holds the machine-id */
+	int64_t conflict_host_id;
+	char conflict_hostname[256];
+};
+
+enum fp_checkin_status { FP_CHECKIN_OK = 0, FP_CHECKIN_NEED_FULL = 1 };
+
+struct fp_checkin_result {
+	enum fp_checkin_status status;
+	char inventory_hash[65]; /* server's hash now ("" when none yet) */
+	bool duplicate;          /* seq already applied: nothing done */
+};
+
+struct fp_host_filter {
+	const char *group, *os, *search;
+	bool stale_only, needs_reboot_only;
+	int64_t stale_before; /* last_seen older than this is stale */
+	int64_t limit, offset; /* limit 0: all */
+};
+
+/* Audit record of an admin write. */
+struct fp_audit {
+	const char *user, *action, *target, *detail, *remote_addr;
+};
+
+struct fp_store_ops {
+	const char *name;
+	void (*close)(struct fp_store *st);
+
+	/* users and tokens */
+	int (*user_create)(struct fp_store *st, const char *name, enum fp_role role,
+			   const char *password_hash, int64_t now, int64_t *ret_id);
+	int (*user_delete)(struct fp_store *st, const char *name);
+	/* password hash of a user for login (FP_ENOENT when unknown) */
+	int (*user_password)(struct fp_store *st, const char *name,
+			     int64_t *ret_id, char *ret_hash, size_t hash_size);
+	int (*user_list)(struct fp_store *st, json_t **ret);
+	int (*user_get)(struct fp_store *st, const char *name, int64_t *ret_id,
+			enum fp_role *ret_role);
+	int (*token_create)(struct fp_store *st, int64_t user_id, const char *name,
+			    const char *token_hash, int64_t now,
+			    int64_t expires_at, int64_t *ret_id);
+	/* user token -> principal; FP_EAUTH when unknown/revoked/expired */
+	int (*token_auth)(struct fp_store *st, const char *token_hash,
+			  int64_t now, struct fp_principal *ret);
+	/* user_id 0: every user's tokens */
+	int (*token_list)(struct fp_store *st, int64_t user_id, json_t **ret);
+	/* user_id 0: any token; else only that user's (FP_ENOENT otherwise) */
+	int (*token_revoke)(struct fp_store *st, int64_t id, int64_t user_id);
+
+	/* enrollment secrets */
+	int (*secret_create)(struct fp_store *st, const char *secret_hash,
+			     const char *group, int64_t now, int64_t expires_at,
+			     int64_t *ret_id);
+	int (*secret_list)(struct fp_store *st, json_t **ret);
+	int (*secret_revoke)(struct fp_store *st, int64_t id);
+
+	/* hosts */
+	/*
+	 * Check the secret, then create or re-enroll the host by machine-id
+	 * and set its credential.  FP_EAUTH for a bad secret, FP_ECONFLICT for
+	 * a clone (machine-id held by a host seen since 'stale_before' with
+	 * another hostname).
+	 */
+	int (*enroll)(struct fp_store *st, const char *secret_hash,
+		      const struct fp_enroll *req, const char *cred_hash,
+		      int64_t now, int64_t stale_before,
+		      struct fp_enroll_result *ret);
+	/* host credential -> principal; FP_EAUTH when unknown */
+	int (*host_auth)(struct fp_store *st, const char *cred_hash,
+			 struct fp_principal *ret);
+	/* Apply a check-in (sorts req->pkgs).  Durable when it returns 0. */
+	int (*checkin)(struct fp_store *st, int64_t host_id,
+		       struct fp_checkin *req, int64_t now,
+		       struct fp_checkin_result *ret);
+	int (*host_list)(struct fp_store *st, const struct fp_host_filter *f,
+			 json_t **ret);
+	/* by id (when 'ref' is all digits) or hostname */
+	int (*host_get)(struct fp_store *st, const char *ref,
+			int64_t stale_before, int history_limit, json_t **ret);
+	int (*host_resolve)(struct fp_store *st, const char *ref,
+			    int64_t *ret_id);
+	int (*host_delete)(struct fp_store *st, int64_t id);
+	int (*updates_list)(struct fp_store *st, bool security_only,
+			    const char *group, json_t **ret);
+
+	/* groups and tags */
+	int (*group_create)(struct fp_store *st, const char *name, bool dynamic,
+			    const char *rule_key, const char *rule_value,
+			    int64_t now);
+	int (*group_delete)(struct fp_store *st, const char *name);
+	int (*group_list)(struct fp_store *st, json_t **ret);
+	/* FP_EINVAL when the group is dynamic */
+	int (*group_add_host)(struct fp_store *st, const char *group,
+			      int64_t host_id);
+	int (*group_remove_host)(struct fp_store *st, const char *group,
+				 int64_t host_id);
+	int (*tag_list)(struct fp_store *st, json_t **ret);
+	int (*host_tag_add)(struct fp_store *st, int64_t host_id,
+			    const char *tag);
+	int (*host_tag_remove)(struct fp_store *st, int64_t host_id,
+			       const char *tag);
+
+	/* audit and settings */
+	int (*audit_add)(struct fp_store *st, const struct fp_audit *a,
+			 int64_t now);
+	int (*audit_list)(struct fp_store *st, int64_t limit, json_t **ret);
+	/* value into out; FP_ENOENT when unset */
+	int (*setting_get)(struct fp_store *st, const char *key, char *out,
+			   size_t out_size);
+	int (*setting_set)(struct fp_store *st, const char *key,
+			   const char *value);
+};
+
+struct fp_store {
+	const struct fp_store_ops *ops;
+};
+
+/* Open the SQLite backend under opts->data_dir (fleetpatch.db). */
+int fp_store_sqlite_open(const struct fp_store_opts *opts,
+			 struct fp_store **ret, char *errbuf, size_t errlen);
+
+static inline void fp_store_close(struct fp_store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+#endif
