@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * POST /api/v1/agent/checkin (host credential): full inventory, delta
+ * against the last acknowledged hash, or unchanged.  Answered only after
+ * the store committed it (durable).  The credential names the host: an
+ * agent can only ever write its own host.
+ */
+#include <string.h>
+
+#include "server.h"
+
+int api_checkin(struct fpd_req *r)
+{
+	struct fp_store *st = r->srv->store;
+	struct fp_checkin req;
+	struct fp_checkin_result res = { 0 };
+	struct fp_jerr jerr;
+	int rc;
+
+	if ((rc = fp_decode_checkin(r->body, r->body_len, &r->srv->cfg.limits, &req,
+				    &jerr)))
+		return fpd_decode_failed(r, rc, &jerr);
+	if (req.kind == FP_CHECKIN_FULL) {
+		char h[65];
+		/* the decoder sorted the packages */
+		fp_wpkg_hash(req.pkgs, req.n_pkgs, h);
+		if (strcmp(h, req.inventory_hash)) {
+			rc = fpd_fail(r, FP_EINVAL, "inventory_hash",
+				      "does not match the inventory's packages (server computed %s)",
+				      h);
+			goto out;
+		}
+	}
+	rc = st->ops->checkin(st, r->who.host_id, &req, r->now, &res);
+	if (rc == FP_EAUTH) {
+		rc = fpd_fail(r, rc, NULL, "host no longer enrolled");
+		goto out;
+	}
+	if (rc)
+		goto out;
+	r->resp = json_pack("{s:s, s:s, s:I, s:[]}", "status",
+			    res.status == FP_CHECKIN_NEED_FULL ? "need_full" : "ok",
+			    "inventory_hash", res.inventory_hash, "checkin_interval",
+			    (json_int_t)atomic_load(&r->srv->checkin_interval), "jobs");
+	rc = r->resp ? 0 : FP_ENOMEM;
+out:
+	fp_checkin_release(&req);
+	return rc;
+}
