@@ -1,0 +1,150 @@
+#!/bin/sh
+# Enrollment and check-in per docs/protocol: full, unchanged, delta,
+# need_full, seq idempotency, history events, re-enrollment, clones,
+# revoked secrets.
+. "$(dirname "$0")/lib.sh"
+
+init_server
+start_server
+new_secret web
+enroll m-0001 web-1
+H1=$HOST C1=$CRED
+CK_MID=m-0001 CK_HN=web-1
+[ ${#C1} -eq 43 ] || fail "credential length ${#C1}"
+[ "$(jout .server_public_key | base64 -d | wc -c)" -eq 32 ] || fail "public key"
+[ "$(jout .checkin_interval)" = 900 ] || fail "checkin_interval"
+
+# before the first inventory an unchanged check-in gets need_full
+checkin "$C1" --unchanged --seq 1 --marker 1
+expect 200 "unchanged before full"
+[ "$(jout .status)" = need_full ] || fail "expected need_full: $(cat "$T/out")"
+
+# full inventory
+checkin "$C1" --seq 2 --marker 1 --packages 20
+expect 200 "full check-in"
+[ "$(jout .status)" = ok ] || fail "full status"
+HASH1=$(jout .inventory_hash)
+api GET "/api/v1/hosts/$H1" "$ADMIN"
+expect 200 "host show"
+[ "$(jout .packages)" = 21 ] || fail "package count $(jout .packages)"
+[ "$(jout .updates)" = 1 ] && [ "$(jout .security_updates)" = 1 ] || fail "updates"
+[ "$(jout '.packages_list | map(select(.name=="marker"))[0].version')" = 1.0-1 ] || fail "marker"
+[ "$(jout .inventory_hash)" = "$HASH1" ] || fail "stored hash"
+[ "$(jout '.groups[0]')" = web ] || fail "secret's group not joined"
+[ "$(jout '.history | length')" = 0 ] || fail "first inventory makes no history"
+
+# unchanged with the right hash
+checkin "$C1" --unchanged --seq 3 --marker 1 --packages 20
+expect 200 unchanged
+[ "$(jout .status)" = ok ] || fail "unchanged status: $(cat "$T/out")"
+
+# delta: marker 1 -> 2 (an upgrade)
+checkin "$C1" --seq 4 --base-marker 1 --marker 2 --packages 20
+expect 200 delta
+[ "$(jout .status)" = ok ] || fail "delta status: $(cat "$T/out")"
+HASH2=$(jout .inventory_hash)
+[ "$HASH2" != "$HASH1" ] || fail "hash did not move"
+# delta against a base the server does not have -> need_full, nothing applied
+checkin "$C1" --seq 5 --base-marker 7 --marker 8 --packages 20
+expect 200 "bad base"
+[ "$(jout .status)" = need_full ] || fail "expected need_full for a wrong base"
+[ "$(jout .inventory_hash)" = "$HASH2" ] || fail "need_full returns the server's hash"
+# delta whose result does not hash to inventory_hash -> need_full
+checkin "$C1" --seq 5 --base-marker 2 --marker 3 --packages 19
+expect 200 "delta with wrong resulting hash"
+[ "$(jout .status)" = need_full ] || fail "expected need_full for a wrong result"
+# a downgrade as a full inventory (marker 2 -> 1)
+checkin "$C1" --seq 6 --marker 1 --packages 20
+expect 200 "full downgrade"
+api GET "/api/v1/hosts/web-1?history_limit=10" "$ADMIN"
+expect 200 "host by name"
+[ "$(jout '.history | length')" = 2 ] || fail "history: $(jout .history)"
+[ "$(jout '.history[0].event')" = downgraded ] || fail "newest first: $(jout .history)"
+[ "$(jout '.history[1].event')" = upgraded ] || fail "upgrade event"
+[ "$(jout '.history[1].old_version')" = 1.0-1 ] && [ "$(jout '.history[1].new_version')" = 2.0-1 ] ||
+	fail "versions in event: $(jout '.history[1]')"
+# packages removed and installed: 20 -> 18 packages (pkg0018, pkg0019 removed)
+checkin "$C1" --seq 7 --marker 1 --packages 18
+expect 200 "full with removals"
+api GET "/api/v1/hosts/$H1" "$ADMIN"
+[ "$(jout '[.history[] | select(.event=="removed")] | length')" = 2 ] || fail "removed events"
+[ "$(jout .packages)" = 19 ] || fail "count after removal"
+
+# seq idempotency: a spooled retry of seq 4 (old delta) is acknowledged, not applied
+checkin "$C1" --seq 4 --base-marker 1 --marker 2 --packages 20
+expect 200 "duplicate seq"
+[ "$(jout .status)" = ok ] || fail "duplicate acked"
+api GET "/api/v1/hosts/$H1" "$ADMIN"
+[ "$(jout '.packages_list | map(select(.name=="marker"))[0].version')" = 1.0-1 ] ||
+	fail "duplicate seq was applied"
+[ "$(jout '.history | length')" = 4 ] || fail "duplicate made history"
+
+# sharing: a second host with the same image shares the package set
+enroll m-0002 web-2
+C2=$CRED
+CK_MID=m-0002 CK_HN=web-2
+checkin "$C2" --seq 1 --marker 1 --packages 18
+expect 200 "second host full"
+n_sets=$(sqlite3 "$T/data/fleetpatch.db" "SELECT count(DISTINCT pkgset_id) FROM hosts")
+[ "$n_sets" = 1 ] || fail "identical inventories not shared ($n_sets sets)"
+
+CK_MID=m-0001 CK_HN=web-1
+# an agent credential writes only its own host: the body cannot name another
+api GET "/api/v1/hosts" "$C1"
+expect_error 403 "" "host credential on an admin route"
+
+# re-enrollment keeps the host and history; the old credential stops at once
+enroll m-0001 web-1
+[ "$HOST" = "$H1" ] || fail "re-enroll made a new host ($HOST)"
+checkin "$C1" --unchanged --seq 8 --marker 1 --packages 18
+expect_error 401 "" "old credential after re-enroll"
+checkin "$CRED" --unchanged --seq 1 --marker 1 --packages 18
+expect 200 "new credential (seq restarts)"
+[ "$(jout .status)" = ok ] || fail "state kept across re-enroll: $(cat "$T/out")"
+api GET "/api/v1/hosts/$H1" "$ADMIN"
+[ "$(jout '.history | length')" = 4 ] || fail "history lost on re-enroll"
+
+# a clone: same machine-id, other hostname, recently seen -> 409 + audit
+"$HELPER" body --enroll "$SECRET" --machine-id m-0001 --hostname evil-clone >"$T/clone.json"
+api POST /api/v1/enroll "" "@$T/clone.json"
+expect_error 409 inventory.machine_id "clone"
+jout .message | grep -q "already enrolled as host $H1" || fail "clone message: $(cat "$T/out")"
+api GET "/api/v1/audit?limit=5" "$ADMIN"
+[ "$(jout '[.[] | select(.action=="enroll.clone_refused")] | length')" = 1 ] || fail "clone not audited"
+api GET /api/v1/hosts "$ADMIN"
+[ "$(jout 'length')" = 2 ] || fail "clone merged or added"
+
+# a revoked secret stops working at once; unknown secret too
+SID=$(sqlite3 "$T/data/fleetpatch.db" "SELECT max(id) FROM enroll_secrets")
+api DELETE "/api/v1/enroll-secrets/$SID" "$ADMIN"
+expect 200 "revoke secret"
+"$HELPER" body --enroll "$SECRET" --machine-id m-0003 --hostname web-3 >"$T/e3.json"
+api POST /api/v1/enroll "" "@$T/e3.json"
+expect_error 401 secret "revoked secret"
+"$HELPER" body --enroll "not-a-secret" --machine-id m-0003 --hostname web-3 >"$T/e3.json"
+api POST /api/v1/enroll "" "@$T/e3.json"
+expect_error 401 secret "unknown secret"
+api GET /api/v1/enroll-secrets "$ADMIN"
+[ "$(jout '.[0].revoked')" = true ] && [ "$(jout '.[0].uses')" = 3 ] || fail "secret list: $(cat "$T/out")"
+
+# an expired secret
+api POST /api/v1/enroll-secrets "$ADMIN" '{"expires_in":"1s"}'
+expect 201 "short secret"
+SECRET=$(jout .secret)
+sleep 2
+"$HELPER" body --enroll "$SECRET" --machine-id m-0004 --hostname web-4 >"$T/e4.json"
+api POST /api/v1/enroll "" "@$T/e4.json"
+expect_error 401 secret "expired secret"
+
+# fleet-wide updates
+api GET "/api/v1/updates?security=1" "$ADMIN"
+expect 200 updates
+[ "$(jout '.[0].name')" = pkg0001 ] && [ "$(jout '.[0].hosts')" = 2 ] || fail "fleet updates: $(cat "$T/out")"
+
+# restart: everything is still there
+stop_server
+start_server
+api GET "/api/v1/hosts/$H1" "$ADMIN"
+expect 200 "after restart"
+[ "$(jout '.history | length')" = 4 ] || fail "history after restart"
+echo ok
