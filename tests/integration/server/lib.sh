@@ -10,15 +10,22 @@ CURL_EXTRA=""
 : >"$T/conf"
 
 cleanup() {
+	_st=$?
 	if [ -n "$PID" ]; then
 		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || _st=1
+		if [ $_st -ne 0 ] && [ -f "$T/server.log" ] && [ -z "${FAILED:-}" ]; then
+			echo "server did not shut down cleanly:" >&2
+			tail -30 "$T/server.log" >&2
+		fi
 	fi
 	rm -rf "$T"
+	exit $_st
 }
 trap cleanup EXIT
 
 fail() {
+	FAILED=1
 	echo "FAIL: $*" >&2
 	if [ -f "$T/server.log" ]; then
 		echo "--- server log (tail)" >&2
@@ -48,10 +55,13 @@ start_server() {
 	URL=$SCHEME://127.0.0.1:$PORT
 }
 
+# A clean shutdown exits 0 (under ASan also: no leaks, no errors).
 stop_server() {
 	kill "$PID"
-	wait "$PID" || true
+	_rc=0
+	wait "$PID" || _rc=$?
 	PID=
+	[ $_rc -eq 0 ] || fail "server exited with status $_rc on SIGTERM"
 }
 
 # api METHOD PATH TOKEN [BODY]: response in $T/out, status in $STATUS.

@@ -141,4 +141,5 @@ expect 200 audit
 	fail "user.delete not audited: $(cat "$T/out")"
 [ "$(jout '[.[] | select(.action=="token.revoke" and .user=="vera")] | length')" = 1 ] ||
 	fail "token.revoke not audited"
+stop_server
 echo ok

@@ -147,4 +147,5 @@ start_server
 api GET "/api/v1/hosts/$H1" "$ADMIN"
 expect 200 "after restart"
 [ "$(jout '.history | length')" = 4 ] || fail "history after restart"
+stop_server
 echo ok
