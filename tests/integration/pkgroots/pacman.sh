@@ -12,6 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 chmod 755 "$TMP"
 R=$TMP/root
 mkdir -p "$TMP/repo" "$R/var/lib/pacman" "$R/etc" "$R/var/cache/pacman/pkg"
+printf 'ID=arch\nPRETTY_NAME="Arch Linux (fleetpatch test root)"\n' > "$R/etc/os-release"
 
 mkpkg() { # name version
 	d=$TMP/build-$1-$2
@@ -71,9 +72,17 @@ LC_ALL=C pacman --root "$R" --dbpath "$R/var/lib/fleetpatch/pacman" \
 	--config "$R/etc/pacman.conf" -Qu > "$TMP/qu.txt"
 [ "$(cat "$TMP/qu.txt")" = "fpt-hello 1.0-1 -> 1.1-1" ] || fail "pacman -Qu says: $(cat "$TMP/qu.txt")"
 
+# The installed side and the whole report, through the agent.
+AGENT=${FP_BIN_DIR:?}/fleetpatch-agent
+CHECK=$(dirname "$0")/inventory_check.py
+"$AGENT" inventory --root "$R" --json > "$TMP/inv1.json" || fail "agent inventory failed"
+python3 "$CHECK" "$TMP/inv1.json" pacman --package fpt-hello=1.0-1=any \
+	--package fpt-same=1.0-1=any --manager pacman --update fpt-hello=1.0-1=1.1-1=0 ||
+	fail "agent inventory of the pacman root"
+
 # A broken configuration is an error that names pacman, not "no updates".
 echo 'garbage without section' > "$R/etc/pacman.conf"
 rc=0; "$DUMP" "$R" > /dev/null 2> "$TMP/q2.err" || rc=$?
 [ $rc = 1 ] || fail "broken pacman.conf not reported (exit $rc)"
 grep -q 'pacman -Qu failed' "$TMP/q2.err" || fail "unclear error: $(cat "$TMP/q2.err")"
-echo "pacman root: fpt-hello 1.0-1 -> 1.1-1 from repository fpt"
+echo "pacman root: fpt-hello 1.0-1 -> 1.1-1 from repository fpt, agent inventory agrees"

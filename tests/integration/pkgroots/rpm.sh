@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 R=$TMP/root
 
 mkdir -p "$R/etc/yum.repos.d"
+printf 'ID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (fleetpatch test root)"\n' > "$R/etc/os-release"
 . "$(dirname "$0")/rpmroot.sh"
 
 printf '[fpt]\nname=fleetpatch test\nbaseurl=file://%s/repo\ngpgcheck=0\n' "$TMP" \
@@ -39,4 +40,17 @@ cut -f1 "$TMP/q1.got" | diff -u "$TMP/dnf.names" - || fail "names differ from dn
 sum=$(sha256sum "$R/var/lib/rpm/rpmdb.sqlite")
 "$DUMP" "$R" > /dev/null || fail "second query failed"
 [ "$(sha256sum "$R/var/lib/rpm/rpmdb.sqlite")" = "$sum" ] || fail "query changed the rpm database"
-echo "rpm root: 2 updates via dnf (1 security)"
+
+# The installed side and the whole report, through the agent.
+AGENT=${FP_BIN_DIR:?}/fleetpatch-agent
+CHECK=$(dirname "$0")/inventory_check.py
+"$AGENT" inventory --root "$R" --json --no-updates > "$TMP/inv0.json" ||
+	fail "agent inventory --no-updates failed"
+python3 "$CHECK" "$TMP/inv0.json" rpm --package fpt-hello=1.0-1=noarch \
+	--package fpt-sec=1.0-1=noarch --package fpt-same=1.0-1=noarch ||
+	fail "installed rpm packages"
+"$AGENT" inventory --root "$R" --json > "$TMP/inv1.json" || fail "agent inventory failed"
+python3 "$CHECK" "$TMP/inv1.json" rpm --package fpt-hello=1.0-1=noarch --manager dnf \
+	--update fpt-hello=1.0-1=1.1-1=0 --update fpt-sec=1.0-1=1.1-1=1 ||
+	fail "agent inventory updates"
+echo "rpm root: 2 updates via dnf (1 security), agent inventory agrees"

@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 R=$TMP/root
 
 mkdir -p "$R/etc/zypp/repos.d"
+printf 'ID=opensuse-leap\nVERSION_ID=15.6\nPRETTY_NAME="openSUSE Leap 15.6 (fleetpatch test root)"\n' > "$R/etc/os-release"
 . "$(dirname "$0")/rpmroot.sh"
 printf '[fpt]\nname=fleetpatch test\nbaseurl=file://%s/repo\nenabled=1\nautorefresh=0\ngpgcheck=0\ntype=rpm-md\n' \
 	"$TMP" > "$R/etc/zypp/repos.d/fpt.repo"
@@ -35,4 +36,13 @@ sum=$(sha256sum "$R/var/lib/rpm/rpmdb.sqlite")
 "$DUMP" "$R" > /dev/null || fail "second query failed"
 [ "$(sha256sum "$R/var/lib/rpm/rpmdb.sqlite")" = "$sum" ] || fail "query changed the rpm database"
 [ ! -e "$R/run/zypp.pid" ] || [ ! -s "$R/run/zypp.pid" ] || fail "query left a zypp lock"
-echo "zypper root: 2 updates (1 security)"
+
+# The installed side and the whole report, through the agent.
+AGENT=${FP_BIN_DIR:?}/fleetpatch-agent
+CHECK=$(dirname "$0")/inventory_check.py
+"$AGENT" inventory --root "$R" --json > "$TMP/inv1.json" || fail "agent inventory failed"
+python3 "$CHECK" "$TMP/inv1.json" rpm --package fpt-hello=1.0-1=noarch \
+	--package fpt-sec=1.0-1=noarch --package fpt-same=1.0-1=noarch --manager zypper \
+	--update fpt-hello=1.0-1=1.1-1=0 --update fpt-sec=1.0-1=1.1-1=1 ||
+	fail "agent inventory of the zypper root"
+echo "zypper root: 2 updates (1 security), agent inventory agrees"
