@@ -158,6 +158,8 @@ int fp_window_from_json(const json_t *j, const char *zoneinfo_dir,
 	if (name)
 		snprintf(tmp.name, sizeof(tmp.name), "%s", name);
 	rc = fp_tz_load(zoneinfo_dir, zone, d, &tmp.tz);
+	if (rc == FP_ENOENT)
+		rc = FP_EINVAL; /* an unknown zone is bad input here */
 	if (rc) {
 		char msg[sizeof(d->msg)];
 		if (d) {

@@ -297,7 +297,7 @@ static void test_window_bad(void **state)
 		fp_window_init(&w);
 		fp_diag_init(&d, NULL);
 		assert_non_null(j);
-		assert_int_not_equal(fp_window_from_json(j, NULL, &d, &w), 0);
+		assert_int_equal(fp_window_from_json(j, NULL, &d, &w), FP_EINVAL);
 		if (!strstr(d.msg, cases[i].want))
 			fail_msg("case %zu: '%s' want '%s'", i, d.msg, cases[i].want);
 		json_decref(j);
