@@ -1,0 +1,65 @@
+#!/bin/sh
+# fleetpatchd under simulated agents (bench/loadgen): check-in throughput
+# and latency, full inventories per second, mass enrollment with the
+# server's memory.  Usage: bench/run-server.sh BUILD_DIR
+# Knobs (environment): FP_BENCH_AGENTS (2000), FP_BENCH_SECONDS (10 per
+# phase), FP_BENCH_CONNECTIONS (64), FP_BENCH_ENROLL_HOSTS (1000000),
+# FP_BENCH_ENROLL_SECONDS (300: the mass enrollment stops there).
+set -eu
+build=$(cd "${1:-build}" && pwd)
+bin=$build/bin
+agents=${FP_BENCH_AGENTS:-2000}
+secs=${FP_BENCH_SECONDS:-10}
+conns=${FP_BENCH_CONNECTIONS:-64}
+mass=${FP_BENCH_ENROLL_HOSTS:-1000000}
+mass_secs=${FP_BENCH_ENROLL_SECONDS:-300}
+T=$(mktemp -d "${TMPDIR:-/tmp}/fp-bench.XXXXXX")
+pid=
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+
+start_server() {
+	"$bin/fleetpatchd" --data "$T/data" init >"$T/init.out"
+	token=$(grep -Eo '[A-Za-z0-9_-]{40,}' "$T/init.out" | tail -n 1)
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		"$bin/fleetpatchd" --data "$T/data" --listen "127.0.0.1:$port" \
+			>"$T/server.log" 2>&1 &
+		pid=$!
+		for _ in $(seq 50); do
+			curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && return 0
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null || true
+		pid=
+	done
+	echo "fleetpatchd did not start" >&2
+	exit 1
+}
+stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; rm -rf "$T/data"; }
+rss() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status"; }
+hwm() { awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status"; }
+
+echo "# $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(date -u +%FT%TZ)"
+
+# 1. Check-ins: enroll a fleet, then timed rounds of each kind.
+start_server
+url=http://127.0.0.1:$port
+secret=$("$bin/fleetpatch" --server "$url" --token "$token" enroll-secret create)
+echo "## check-ins: $agents agents, $conns connections, $secs s per phase"
+nice -n 5 "$bin/fleetpatch-loadgen" --server "$url" --secret "$secret" \
+	--agents "$agents" --connections "$conns" --duration "$secs" \
+	--phases enroll,full,unchanged,delta,unchanged --no-progress
+echo "server RSS $(rss) (peak $(hwm))"
+stop_server
+
+# 2. Mass enrollment: as many of $mass hosts as $mass_secs seconds allow,
+# each with the full inventory of one of the fleet's images.
+start_server
+url=http://127.0.0.1:$port
+secret=$("$bin/fleetpatch" --server "$url" --token "$token" enroll-secret create)
+echo "## mass enrollment: up to $mass hosts in $mass_secs s"
+nice -n 5 "$bin/fleetpatch-loadgen" --server "$url" --secret "$secret" \
+	--agents "$mass" --connections "$conns" --phases enroll \
+	--enroll-limit "$mass_secs" --no-progress --json | tee "$T/mass.json"
+echo "hosts enrolled: $(jq .ok "$T/mass.json"); server RSS $(rss) (peak $(hwm)); data dir $(du -sh "$T/data" | cut -f1)"
+stop_server
