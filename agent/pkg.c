@@ -202,9 +202,9 @@ bool agent_pkg_version_matches(enum fp_ecosystem eco, const char *installed,
 		return false;
 	if (!strcmp(installed, target))
 		return true;
-	if (eco != FP_ECO_RPM || strchr(target, '-'))
+	if ((eco != FP_ECO_RPM && eco != FP_ECO_PACMAN) || strchr(target, '-'))
 		return false;
-	/* rpm: "1.1" names version 1.1 of any release: "1.1-3" matches. */
+	/* rpm, pacman: "1.1" names 1.1 of any release: "1.1-3" matches. */
 	n = strlen(target);
 	return !strncmp(installed, target, n) && installed[n] == '-' &&
 	       !strchr(installed + n + 1, '-');

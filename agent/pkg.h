@@ -110,7 +110,8 @@ int agent_pkg_run_locked(const struct agent_pkg_ctx *ctx,
 			 const char *lock_text, int *ret_exit);
 
 /* Whether 'installed' satisfies the 'target' of a job in ecosystem eco:
- * equal, or (rpm) equal to the version part when target has no release. */
+ * equal, or (rpm, pacman) equal to the version part when target has no
+ * release. */
 bool agent_pkg_version_matches(enum fp_ecosystem eco, const char *installed,
 			       const char *target);
 

@@ -5,7 +5,7 @@ set -euo pipefail
 : "${FP_BIN_DIR:?}" "${FP_BUILD_DIR:?}"
 AGENT="$FP_BIN_DIR/fleetpatch-agent"
 SIGN="$FP_BUILD_DIR/tests/fp_sign_job"
-W=$(mktemp -d /tmp/fp-apply-test.XXXXXX)
+W=$(mktemp -d "$FP_BUILD_DIR/apply-test.XXXXXX")
 trap 'rc=$?; [ $rc -ne 0 ] && echo "FAILED (rc=$rc); work dir kept: $W" >&2; [ $rc -eq 0 ] && rm -rf "$W"; exit $rc' EXIT
 STEP=0
 
