@@ -14,12 +14,12 @@
 static bool is_blank(unsigned char c) { return c == ' ' || c == '\t'; }
 
 /* Character classes for the one-pass fast path of deb_parse(). */
-enum { C_DIGIT = 1, C_UPSTREAM = 2, C_COLON = 4 };
+enum { C_DIGIT = 1, C_UPSTREAM = 2, C_COLON = 4, C_HYPHEN = 8 };
 static const unsigned char cls[256] = {
 	['0' ... '9'] = C_DIGIT | C_UPSTREAM,
 	['a' ... 'z'] = C_UPSTREAM,
 	['A' ... 'Z'] = C_UPSTREAM,
-	['.'] = C_UPSTREAM, ['-'] = C_UPSTREAM, ['+'] = C_UPSTREAM,
+	['.'] = C_UPSTREAM, ['-'] = C_UPSTREAM | C_HYPHEN, ['+'] = C_UPSTREAM,
 	['~'] = C_UPSTREAM, [':'] = C_UPSTREAM | C_COLON,
 };
 
@@ -221,23 +221,31 @@ static int deb_parse(const char *v, size_t len, struct fp__vparts *p,
 		     struct fp_diag *d)
 {
 	unsigned acc = C_UPSTREAM, any = 0;
-	size_t up = 0, k, hyphen = 0, last_colon = 0;
+	size_t up = 0, k, hyphen = 0;
 	uint32_t epoch = 0;
 	const char *colon;
 
-	/* One pass: classes, and (branch-free) the last '-' and ':'. */
+	/* One tight pass for the classes; '-' and ':' looked up after. */
 	for (k = 0; k < len; k++) {
-		unsigned char ch = (unsigned char)v[k];
-		unsigned c = cls[ch];
+		unsigned c = cls[(unsigned char)v[k]];
 		acc &= c;
 		any |= c;
-		hyphen = ch == '-' ? k + 1 : hyphen;
-		last_colon = ch == ':' ? k + 1 : last_colon;
 	}
-	if (!(acc & C_UPSTREAM) || hyphen == len ||
-	    (hyphen && last_colon > hyphen))
+	if (!(acc & C_UPSTREAM))
 		return deb_parse_slow(v, len, p, d);
-	colon = any & C_COLON ? memchr(v, ':', len) : NULL;
+	if (any & C_HYPHEN) {
+		for (k = len; k > 0 && v[k - 1] != '-'; k--)
+			;
+		hyphen = k;
+		if (hyphen == len)
+			return deb_parse_slow(v, len, p, d);
+	}
+	colon = NULL;
+	if (any & C_COLON) {
+		colon = memchr(v, ':', len);
+		if (hyphen && memchr(v + hyphen, ':', len - hyphen))
+			return deb_parse_slow(v, len, p, d);
+	}
 	if (colon) {
 		up = (size_t)(colon - v) + 1;
 		if (up == 1 || up > 10)
