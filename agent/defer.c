@@ -8,22 +8,21 @@
 #include "jobs.h"
 #include "notify.h"
 
-static int pending_path(char *out, size_t n, const char *state_dir,
-			int64_t job_id)
+static int pending_rel(char rel[64], int64_t job_id)
 {
-	char rel[64];
-
 	if (job_id <= 0)
 		return FP_EINVAL;
-	snprintf(rel, sizeof(rel), "pending/%lld.json", (long long)job_id);
-	return fp_path_join(out, n, state_dir, rel);
+	snprintf(rel, 64, "pending/%lld.json", (long long)job_id);
+	return 0;
 }
 
-static json_t *pending_load(const char *path)
+static json_t *pending_load(const char *state_dir, const char *rel)
 {
-	json_t *j = agent_state_load_json(path);
+	json_t *j = NULL;
 
-	if (j && !json_is_object(j)) {
+	if (agent_json_load(state_dir, rel, &j))
+		return NULL;
+	if (!json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
 	}
@@ -38,13 +37,13 @@ static long long get_ll(const json_t *j, const char *key)
 int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		    time_t now)
 {
-	char path[4096], dir[4096], t[32], body[512];
+	char rel[64], dir[4096], t[32], body[512];
 	json_t *j;
 	int r;
 
-	if ((r = pending_path(path, sizeof(path), state_dir, job->job_id)))
+	if ((r = pending_rel(rel, job->job_id)))
 		return r;
-	j = pending_load(path);
+	j = pending_load(state_dir, rel);
 	if (j) { /* offered before: keep the deferral state */
 		json_decref(j);
 		return 0;
@@ -62,7 +61,7 @@ int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		      "offered_at", (json_int_t)now);
 	if (!j)
 		return FP_ENOMEM;
-	r = agent_state_save_json(path, j);
+	r = agent_json_save(state_dir, rel, j);
 	json_decref(j);
 	if (r)
 		return r;
@@ -85,15 +84,15 @@ int agent_job_offer(const char *state_dir, const struct fp_job *job,
 int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		    time_t *ret_until, int *ret_left, struct fp_diag *diag)
 {
-	char path[4096], t[32];
+	char rel[64], t[32];
 	json_t *j;
 	long long deadline, max, used, secs, until;
 	int r;
 
-	if ((r = pending_path(path, sizeof(path), state_dir, job_id)))
+	if ((r = pending_rel(rel, job_id)))
 		return fp_diag_set(diag, r, 0, 0, "invalid job id %lld",
 				   (long long)job_id);
-	j = pending_load(path);
+	j = pending_load(state_dir, rel);
 	if (!j)
 		return fp_diag_set(diag, FP_ENOENT, 0, 0,
 				   "no pending job %lld on this host",
@@ -119,9 +118,9 @@ int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		until = deadline;
 	json_object_set_new(j, "deferrals", json_integer(used + 1));
 	json_object_set_new(j, "deferred_until", json_integer(until));
-	r = agent_state_save_json(path, j);
+	r = agent_json_save(state_dir, rel, j);
 	if (r) {
-		fp_diag_set(diag, r, 0, 0, "%s: %s", path, fp_strerror(r));
+		fp_diag_set(diag, r, 0, 0, "%s/%s: %s", state_dir, rel, fp_strerror(r));
 		goto out;
 	}
 	*ret_until = (time_t)until;
@@ -134,14 +133,14 @@ out:
 bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 			   time_t now)
 {
-	char path[4096];
+	char rel[64];
 	json_t *j;
 	bool deferred;
 	long long deadline;
 
-	if (pending_path(path, sizeof(path), state_dir, job_id))
+	if (pending_rel(rel, job_id))
 		return false;
-	j = pending_load(path);
+	j = pending_load(state_dir, rel);
 	if (!j)
 		return false;
 	deadline = get_ll(j, "deadline");
@@ -153,13 +152,13 @@ bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 
 int agent_job_deferrals_used(const char *state_dir, int64_t job_id)
 {
-	char path[4096];
+	char rel[64];
 	json_t *j;
 	long long used;
 
-	if (pending_path(path, sizeof(path), state_dir, job_id))
+	if (pending_rel(rel, job_id))
 		return 0;
-	j = pending_load(path);
+	j = pending_load(state_dir, rel);
 	used = j ? get_ll(j, "deferrals") : 0;
 	json_decref(j);
 	return used < 0 ? 0 : used > 100 ? 100 : (int)used;

@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "notify.h"
 #include "pkg.h"
+#include "state.h"
 
 #define LOG_CAP ((size_t)1 << 20)
 #define LOG_TAIL_MAX 4096
@@ -35,55 +36,30 @@ static int state_path(char out[STATE_PATH_MAX], const char *state_dir,
 	return fp_path_join(out, STATE_PATH_MAX, state_dir, rel);
 }
 
-int agent_state_save_json(const char *path, const json_t *j)
+/* A JSON state file, NULL when missing or unreadable. */
+static json_t *state_load(const char *state_dir, const char *rel)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	int r;
-
-	if (!s)
-		return FP_ENOMEM;
-	r = fp_write_file_atomic(path, s, strlen(s), 0600);
-	free(s);
-	return r;
-}
-
-json_t *agent_state_load_json(const char *path)
-{
-	struct fp_buf b;
 	json_t *j = NULL;
 
-	fp_buf_init(&b, (size_t)4 << 20);
-	if (fp_read_file(path, &b) == 0)
-		j = json_loadb(b.data, b.len, 0, NULL);
-	fp_buf_release(&b);
-	return j;
+	return agent_json_load(state_dir, rel, &j) == 0 ? j : NULL;
 }
 
 int agent_jobs_load_key(const char *state_dir,
 			unsigned char ret_pk[FP_SIGN_PUBLIC_BYTES],
 			struct fp_diag *diag)
 {
-	char path[STATE_PATH_MAX];
-	struct fp_buf b;
+	char b64[128];
 	int r;
 
-	if (state_path(path, state_dir, AGENT_PINNED_KEY_FILE))
-		return fp_diag_set(diag, FP_ETOOBIG, 0, 0, "state dir path too long");
-	fp_buf_init(&b, 1024);
-	r = fp_read_file(path, &b);
-	if (r) {
-		fp_diag_set(diag, r, 0, 0, "%s: %s (not enrolled?)", path,
-			    fp_strerror(r));
-		goto out;
-	}
-	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
-		fp_buf_truncate(&b, b.len - 1);
-	r = fp_sign_public_from_b64(b.data, ret_pk);
+	r = agent_text_load(state_dir, AGENT_PINNED_KEY_FILE, b64, sizeof(b64));
 	if (r)
-		fp_diag_set(diag, r, 0, 0, "%s: not a base64 ed25519 public key",
-			    path);
-out:
-	fp_buf_release(&b);
+		return fp_diag_set(diag, r, 0, 0, "%s/%s: %s (not enrolled?)",
+				   state_dir, AGENT_PINNED_KEY_FILE,
+				   fp_strerror(r));
+	r = fp_sign_public_from_b64(b64, ret_pk);
+	if (r)
+		fp_diag_set(diag, r, 0, 0, "%s/%s: not a base64 ed25519 public key",
+			    state_dir, AGENT_PINNED_KEY_FILE);
 	return r;
 }
 
@@ -91,22 +67,19 @@ out:
 static int load_host_id(const struct agent_apply_opts *o, int64_t *ret,
 			struct fp_diag *diag)
 {
-	char path[STATE_PATH_MAX];
 	json_t *j, *v;
 
 	if (o->host_id > 0) {
 		*ret = o->host_id;
 		return 0;
 	}
-	if (state_path(path, o->state_dir, "config.json"))
-		return FP_ETOOBIG;
-	j = agent_state_load_json(path);
+	j = state_load(o->state_dir, "config.json");
 	v = json_object_get(j, "host_id");
 	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
 		json_decref(j);
 		return fp_diag_set(diag, FP_EINVAL, 0, 0,
-				   "%s: no host_id (not enrolled? pass --host-id)",
-				   path);
+				   "%s/config.json: no host_id (not enrolled? pass --host-id)",
+				   o->state_dir);
 	}
 	*ret = json_integer_value(v);
 	json_decref(j);
@@ -116,35 +89,29 @@ static int load_host_id(const struct agent_apply_opts *o, int64_t *ret,
 static int seen_load(const char *state_dir, struct fp_job_seen *seen,
 		     struct fp_diag *diag)
 {
-	char path[STATE_PATH_MAX];
-	json_t *j;
-	int r = 0;
+	json_t *j = NULL;
+	int r;
 
-	if (state_path(path, state_dir, "jobs-seen.json"))
-		return FP_ETOOBIG;
-	if (access(path, F_OK) != 0)
+	r = agent_json_load(state_dir, "jobs-seen.json", &j);
+	if (r == FP_ENOENT)
 		return 0;
-	j = agent_state_load_json(path);
-	if (!j || (r = fp_job_seen_from_json(j, seen, diag)))
+	if (r || (r = fp_job_seen_from_json(j, seen, diag)))
 		r = fp_diag_set(diag, FP_EINVAL, 0, 0,
-				"%s: replay store unreadable: refusing jobs until it is fixed",
-				path);
+				"%s/jobs-seen.json: replay store unreadable: refusing jobs until it is fixed",
+				state_dir);
 	json_decref(j);
 	return r;
 }
 
 static int seen_save(const char *state_dir, const struct fp_job_seen *seen)
 {
-	char path[STATE_PATH_MAX];
 	json_t *j;
 	int r;
 
-	if ((r = state_path(path, state_dir, "jobs-seen.json")))
-		return r;
 	j = fp_job_seen_to_json(seen);
 	if (!j)
 		return FP_ENOMEM;
-	r = agent_state_save_json(path, j);
+	r = agent_json_save(state_dir, "jobs-seen.json", j);
 	json_decref(j);
 	return r;
 }
@@ -159,7 +126,7 @@ static int verify_with(const void *doc, size_t len,
 		       struct fp_diag *diag)
 {
 	unsigned char pk[FP_SIGN_PUBLIC_BYTES];
-	int64_t host_id;
+	int64_t host_id = 0;
 	int r;
 
 	if (o->pk)
@@ -512,7 +479,7 @@ static int write_journal(const struct fp_job *job,
 			 const struct agent_pkg_backend *be,
 			 const struct pkg_state *st, size_t n)
 {
-	char path[STATE_PATH_MAX], t[32];
+	char t[32];
 	json_t *j = json_object(), *pk = json_array();
 	int r;
 
@@ -533,33 +500,27 @@ static int write_journal(const struct fp_job *job,
 		json_array_append_new(pk, e);
 	}
 	json_object_set_new(j, "packages", pk);
-	r = state_path(path, o->state_dir, "journal.json");
-	if (r == 0)
-		r = agent_state_save_json(path, j);
+	r = agent_json_save(o->state_dir, "journal.json", j);
 	json_decref(j);
 	return r;
 }
 
-static int result_path(char out[STATE_PATH_MAX], const char *state_dir,
-		       int64_t job_id)
+static void result_rel(char rel[64], int64_t job_id)
 {
-	char rel[64];
-
-	snprintf(rel, sizeof(rel), "results/%lld.json", (long long)job_id);
-	return state_path(out, state_dir, rel);
+	snprintf(rel, 64, "results/%lld.json", (long long)job_id);
 }
 
 static int save_result(const char *state_dir, int64_t job_id,
 		       const json_t *res)
 {
-	char dir[STATE_PATH_MAX], path[STATE_PATH_MAX];
+	char dir[STATE_PATH_MAX], rel[64];
 	int r;
 
 	if ((r = state_path(dir, state_dir, "results")) ||
-	    (r = fp_mkdir_p(dir, 0700)) ||
-	    (r = result_path(path, state_dir, job_id)))
+	    (r = fp_mkdir_p(dir, 0700)))
 		return r;
-	return agent_state_save_json(path, res);
+	result_rel(rel, job_id);
+	return agent_json_save(state_dir, rel, res);
 }
 
 static void remove_journal(const char *state_dir)
@@ -998,7 +959,7 @@ int agent_jobs_recover(const struct agent_apply_opts *o, json_t **ret_report)
 	fp_buf_init(&log, LOG_CAP);
 	fp_buf_init(&msg, 4096);
 	init_ctx(&ctx, o, &log);
-	journal = agent_state_load_json(path);
+	journal = state_load(o->state_dir, "journal.json");
 	be = backend_for(o, journal ? json_string_value(json_object_get(
 					      journal, "backend"))
 				    : NULL);
@@ -1096,8 +1057,8 @@ int agent_jobs_results(const char *state_dir, json_t **ret_array)
 		if (l < 6 || strcmp(de->d_name + l - 5, ".json") ||
 		    fp_path_join(path, sizeof(path), dir, de->d_name))
 			continue;
-		j = agent_state_load_json(path);
-		if (j)
+		j = NULL;
+		if (agent_json_load_path(path, &j) == 0)
 			json_array_append_new(a, j);
 	}
 	if (d)
@@ -1108,9 +1069,10 @@ int agent_jobs_results(const char *state_dir, json_t **ret_array)
 
 int agent_jobs_result_sent(const char *state_dir, int64_t job_id)
 {
-	char path[STATE_PATH_MAX];
+	char path[STATE_PATH_MAX], rel[64];
 
-	if (result_path(path, state_dir, job_id))
+	result_rel(rel, job_id);
+	if (state_path(path, state_dir, rel))
 		return FP_ETOOBIG;
 	return unlink(path) == 0 || errno == ENOENT ? 0 : FP_EIO;
 }

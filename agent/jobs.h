@@ -10,6 +10,7 @@
 #include "fleetpatch/err.h"
 #include "fleetpatch/job.h"
 #include "fleetpatch/sign.h"
+#include "state.h" /* AGENT_DEFAULT_STATE_DIR, state files */
 
 /*
  * Running signed jobs (include/fleetpatch/job.h) on this host: the agent
@@ -40,9 +41,6 @@
  *                    the server acknowledged: agent_jobs_result_sent()
 
  */
-#ifndef AGENT_DEFAULT_STATE_DIR
-#define AGENT_DEFAULT_STATE_DIR "/var/lib/fleetpatch-agent"
-#endif
 #define AGENT_PINNED_KEY_FILE "server.pub"
 #define AGENT_DEFER_SECONDS 3600
 
@@ -60,11 +58,6 @@ struct agent_apply_opts {
 	unsigned pm_timeout_s;      /* one package-manager run, default 3600 */
 	time_t now;                 /* 0: time(NULL) (tests set it) */
 };
-
-/* State files: JSON saved atomically with mode 0600, loaded (<= 4 MiB;
- * NULL when missing or not JSON). */
-int agent_state_save_json(const char *path, const json_t *j);
-json_t *agent_state_load_json(const char *path);
 
 /* Read the pinned key from state_dir/server.pub. */
 int agent_jobs_load_key(const char *state_dir,
