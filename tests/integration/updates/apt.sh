@@ -22,6 +22,18 @@ apt_list() {
 	}' | sort
 }
 ours() { tail -n +2 | cut -f1-5 | sort; }
+# The same five columns from `fleetpatch-agent inventory --json`.
+AGENT=${FP_BIN_DIR:?}/fleetpatch-agent
+agent_updates() {
+	python3 -c '
+import json, sys
+inv = json.load(open(sys.argv[1]))
+assert inv["updates_checked"] and inv["package_manager"] == "apt", "updates not checked by apt"
+for u in inv["updates"]:
+    print("\t".join([u["name"], u["arch"], u["installed_version"],
+                     u["candidate_version"], "1" if u["security"] else "0"]))
+' "$1" | sort
+}
 
 # 1. This machine (possibly no updates at all: still must be equal).
 # Other work on the machine may install packages or update the lists
@@ -29,6 +41,7 @@ ours() { tail -n +2 | cut -f1-5 | sort; }
 for try in 1 2 3 4 5; do
 	apt_list > "$TMP/live.before"
 	"$DUMP" > "$TMP/live.out" || fail "query of the live system failed"
+	"$AGENT" inventory --json > "$TMP/live.json" || fail "agent inventory of the live system failed"
 	apt_list > "$TMP/live.want"
 	cmp -s "$TMP/live.before" "$TMP/live.want" && break
 	echo "live: the system changed during the query, again ($try)"
@@ -37,7 +50,9 @@ done
 head -1 "$TMP/live.out" | grep -q '^manager	apt	' || fail "live manager is not apt"
 ours < "$TMP/live.out" > "$TMP/live.got"
 diff -u "$TMP/live.want" "$TMP/live.got" || fail "live updates differ from apt list --upgradable"
-echo "live: $(wc -l < "$TMP/live.got") updates, $(awk -F'\t' '$5==1' "$TMP/live.got" | wc -l) security, equal to apt list"
+agent_updates "$TMP/live.json" | diff -u "$TMP/live.want" - ||
+	fail "agent inventory updates differ from apt list --upgradable"
+echo "live: $(wc -l < "$TMP/live.got") updates, $(awk -F'\t' '$5==1' "$TMP/live.got" | wc -l) security, equal to apt list (library and agent)"
 
 # 2. A temporary root with local repositories.
 mkdeb() { # name version repo-dir
@@ -69,6 +84,7 @@ for p in fpt-plain:1.0 fpt-sec:1.0 fpt-same:1.0 fpt-both:1.0 fpt-epoch:2.0 fpt-o
 	printf 'Package: %s\nStatus: install ok installed\nPriority: optional\nSection: misc\nMaintainer: Test <t@example.org>\nArchitecture: all\nVersion: %s\nDescription: test\n\n' "${p%%:*}" "${p#*:}"
 done > "$R/var/lib/dpkg/status"
 printf 'deb [trusted=yes] file:%s ./\n' "$TMP/repo/plain" "$TMP/repo/security" > "$R/etc/apt/sources.list"
+printf 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nPRETTY_NAME="Debian GNU/Linux 12 (fleetpatch test root)"\n' > "$R/etc/os-release"
 sum_before=$(sha256sum "$R/var/lib/dpkg/status")
 
 # Without lists nothing is visible: stale metadata hides updates.
@@ -92,6 +108,13 @@ EOT
 diff -u "$TMP/r1.exp" "$TMP/r1.got" || fail "root updates are not the expected three"
 grep -q '^fpt-sec	.*bookworm-security$' "$TMP/r1.out" || fail "origin of fpt-sec missing"
 
+# The agent reports the same for the root, beside its installed packages.
+"$AGENT" inventory --root "$R" --json > "$TMP/r1.json" || fail "agent inventory of the root failed"
+agent_updates "$TMP/r1.json" | diff -u "$TMP/r1.exp" - || fail "agent inventory updates of the root"
+python3 "$FP_SOURCE_DIR/tests/integration/pkgroots/inventory_check.py" "$TMP/r1.json" deb \
+	--package fpt-plain=1.0=all --package fpt-epoch=2.0=all --package fpt-old=1.0=all ||
+	fail "agent inventory packages of the root"
+
 # Read-only: the status is untouched and no package cache was written.
 [ "$(sha256sum "$R/var/lib/dpkg/status")" = "$sum_before" ] || fail "dpkg status changed"
 [ ! -e "$R/var/cache/apt/pkgcache.bin" ] || fail "query wrote a package cache"
@@ -102,4 +125,4 @@ rc=0; "$DUMP" --refresh "$R" > "$TMP/r2.out" 2> "$TMP/r2.err" || rc=$?
 [ $rc = 3 ] || fail "failed refresh not reported (exit $rc)"
 grep -q 'apt-get update failed' "$TMP/r2.err" || fail "refresh error does not say what failed: $(cat "$TMP/r2.err")"
 ours < "$TMP/r2.out" | diff -u "$TMP/r1.exp" - || fail "updates lost after a failed refresh"
-echo "root: 4 updates (2 security) equal to apt list --upgradable"
+echo "root: 4 updates (2 security) equal to apt list --upgradable, agent agrees"
