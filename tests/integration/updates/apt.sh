@@ -72,7 +72,9 @@ mkdeb fpt-new 1.0 "$TMP/repo/plain"
 mkdeb fpt-both 1.1 "$TMP/repo/plain"
 mkdeb fpt-epoch 1:0.9 "$TMP/repo/plain"
 mkdeb fpt-sec 1.1~rc1 "$TMP/repo/security"
-mkdeb fpt-both 1.1 "$TMP/repo/security"
+# The very same file in both suites, as archives do (a rebuilt .deb with
+# the same version is a different package to apt).
+cp "$TMP/repo/plain/fpt-both_1.1_all.deb" "$TMP/repo/security/"
 mkdeb fpt-old 0.9 "$TMP/repo/security"
 for s in plain security; do
 	suite=bookworm; [ $s = security ] && suite=bookworm-security
