@@ -35,24 +35,21 @@ for u in inv["updates"]:
 ' "$1" | sort
 }
 
-# 1. This machine (possibly no updates at all: still must be equal).
-# Other work on the machine may install packages or update the lists
-# meanwhile: compare only when apt list says the same before and after.
+# 1. This machine (possibly no updates at all: still must be equal),
+# through the agent (fp_updates_query on the live system).  Other work on
+# the machine may install packages or update the lists meanwhile: compare
+# only when apt list says the same before and after.
 for try in 1 2 3 4 5; do
 	apt_list > "$TMP/live.before"
-	"$DUMP" > "$TMP/live.out" || fail "query of the live system failed"
 	"$AGENT" inventory --json > "$TMP/live.json" || fail "agent inventory of the live system failed"
 	apt_list > "$TMP/live.want"
 	cmp -s "$TMP/live.before" "$TMP/live.want" && break
 	echo "live: the system changed during the query, again ($try)"
 	sleep 2
 done
-head -1 "$TMP/live.out" | grep -q '^manager	apt	' || fail "live manager is not apt"
-ours < "$TMP/live.out" > "$TMP/live.got"
+agent_updates "$TMP/live.json" > "$TMP/live.got"
 diff -u "$TMP/live.want" "$TMP/live.got" || fail "live updates differ from apt list --upgradable"
-agent_updates "$TMP/live.json" | diff -u "$TMP/live.want" - ||
-	fail "agent inventory updates differ from apt list --upgradable"
-echo "live: $(wc -l < "$TMP/live.got") updates, $(awk -F'\t' '$5==1' "$TMP/live.got" | wc -l) security, equal to apt list (library and agent)"
+echo "live: $(wc -l < "$TMP/live.got") updates, $(awk -F'\t' '$5==1' "$TMP/live.got" | wc -l) security, equal to apt list"
 
 # 2. A temporary root with local repositories.
 mkdeb() { # name version repo-dir
