@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "fleetpatch/rollout.h"
 
 enum fp_role { FP_ROLE_VIEWER = 1, FP_ROLE_OPERATOR = 2, FP_ROLE_ADMIN = 3 };
 
@@ -160,6 +161,43 @@ struct fp_store_ops {
 			   size_t out_size);
 	int (*setting_set)(struct fp_store *st, const char *key,
 			   const char *value);
+
+	/*
+	 * Rollout (issue 4).  Rings, windows and policies are JSON bodies
+	 * by kind ("ring", "window", "policy") and name, validated by
+	 * lib/rollout before they get here; put replaces.
+	 */
+	int (*rollout_put)(struct fp_store *st, const char *kind,
+			   const char *name, const char *body);
+	/* FP_ENOENT when there is none */
+	int (*rollout_delete)(struct fp_store *st, const char *kind,
+			      const char *name);
+	/* array of the parsed bodies, by name */
+	int (*rollout_list)(struct fp_store *st, const char *kind, json_t **ret);
+	/* Deployments: a row per deployment (its JSON without hosts) and a
+	 * row per host.  new_id reserves an id. */
+	int (*deployment_new_id)(struct fp_store *st, int64_t now,
+				 int64_t *ret_id);
+	/* Store the body and the given host rows in one transaction. */
+	int (*deployment_save)(struct fp_store *st, int64_t id,
+			       const char *state, const char *body,
+			       const struct fp_rollout_host *hosts,
+			       size_t n_hosts);
+	/* array of bodies, by id */
+	int (*deployment_list)(struct fp_store *st, json_t **ret);
+	/* the host rows of one deployment, appended to 'dep' */
+	int (*deployment_hosts)(struct fp_store *st, int64_t id,
+				struct fp_deployment *dep);
+	/* Host ids (ascending) in group 'group', or with tag 'tag', or
+	 * every host when both are NULL. */
+	int (*hosts_select)(struct fp_store *st, const char *group,
+			    const char *tag, json_t **ret);
+	/* Host ids with a package of this name installed. */
+	int (*hosts_with_package)(struct fp_store *st, const char *name,
+				  json_t **ret);
+	/* Does any host have this version installed or offered? */
+	int (*package_version_known)(struct fp_store *st, const char *name,
+				     const char *version, bool *ret);
 };
 
 struct fp_store {

@@ -46,6 +46,10 @@ enum sq_stmt {
 	SQ_PKGSET_ITEM, SQ_PKGSET_LOAD, SQ_EVENT_INSERT,
 	SQ_UPD_FIND, SQ_UPD_INSERT, SQ_UPDSET_FIND, SQ_UPDSET_INSERT,
 	SQ_UPDSET_ITEM, SQ_UPDATES_LIST,
+	/* rollout, store_sqlite_rollout.c */
+	SQ_RO_PUT, SQ_RO_DEL, SQ_RO_LIST, SQ_DEP_NEW, SQ_DEP_SAVE,
+	SQ_DEP_HOST, SQ_DEP_LIST, SQ_DEP_HOSTS, SQ_HOSTS_SELECT,
+	SQ_HOSTS_WITH_PKG, SQ_PKG_VERSION_KNOWN,
 	SQ__COUNT
 };
 
@@ -138,6 +142,34 @@ int sq_host_resolve(struct fp_store *st, const char *ref, int64_t *ret_id);
 int sq_host_delete(struct fp_store *st, int64_t id);
 int sq_updates_list(struct fp_store *st, bool security_only, const char *group,
 		    json_t **ret);
+
+/* Is host 'h' in group 'g'?  Static members, or the dynamic rule. */
+#define IN_GROUP(h, g)                                                        \
+	"((" g ".kind = 'static' AND EXISTS(SELECT 1 FROM group_members m"    \
+	" WHERE m.group_id = " g ".id AND m.host_id = " h ".id))"             \
+	" OR (" g ".rule_key = 'os' AND " h ".os_id = " g ".rule_value)"      \
+	" OR (" g ".rule_key = 'tag' AND EXISTS(SELECT 1 FROM host_tags ht"   \
+	" JOIN tags t ON t.id = ht.tag_id WHERE ht.host_id = " h ".id"        \
+	" AND t.name = " g ".rule_value))"                                    \
+	" OR (" g ".rule_key = 'hostname' AND " h ".hostname GLOB " g ".rule_value))"
+
+/* Rollout ops, store_sqlite_rollout.c */
+int sq_rollout_put(struct fp_store *st, const char *kind, const char *name,
+		   const char *body);
+int sq_rollout_delete(struct fp_store *st, const char *kind, const char *name);
+int sq_rollout_list(struct fp_store *st, const char *kind, json_t **ret);
+int sq_deployment_new_id(struct fp_store *st, int64_t now, int64_t *ret_id);
+int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
+		       const char *body, const struct fp_rollout_host *hosts,
+		       size_t n_hosts);
+int sq_deployment_list(struct fp_store *st, json_t **ret);
+int sq_deployment_hosts(struct fp_store *st, int64_t id,
+			struct fp_deployment *dep);
+int sq_hosts_select(struct fp_store *st, const char *group, const char *tag,
+		    json_t **ret);
+int sq_hosts_with_package(struct fp_store *st, const char *name, json_t **ret);
+int sq_package_version_known(struct fp_store *st, const char *name,
+			     const char *version, bool *ret);
 int sq_group_create(struct fp_store *st, const char *name, bool dynamic,
 		    const char *rule_key, const char *rule_value, int64_t now);
 int sq_group_delete(struct fp_store *st, const char *name);

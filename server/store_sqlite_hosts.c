@@ -27,16 +27,6 @@ static const char *event_name(int k)
 	return "unknown";
 }
 
-/* Is host 'h' in group 'g'?  Static members, or the dynamic rule. */
-#define IN_GROUP(h, g)                                                        \
-	"((" g ".kind = 'static' AND EXISTS(SELECT 1 FROM group_members m"    \
-	" WHERE m.group_id = " g ".id AND m.host_id = " h ".id))"             \
-	" OR (" g ".rule_key = 'os' AND " h ".os_id = " g ".rule_value)"      \
-	" OR (" g ".rule_key = 'tag' AND EXISTS(SELECT 1 FROM host_tags ht"   \
-	" JOIN tags t ON t.id = ht.tag_id WHERE ht.host_id = " h ".id"        \
-	" AND t.name = " g ".rule_value))"                                    \
-	" OR (" g ".rule_key = 'hostname' AND " h ".hostname GLOB " g ".rule_value))"
-
 /* --- enrollment --------------------------------------------------------------- */
 
 struct enroll_arg {

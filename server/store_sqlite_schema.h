@@ -135,6 +135,27 @@ static const char *const sq_migrations[] = {
 	"CREATE TABLE settings("
 	" key TEXT PRIMARY KEY,"
 	" value TEXT NOT NULL) WITHOUT ROWID;",
+	/* 2: staged rollout (issue 4): rings, windows, policies as JSON;
+	 * deployments as a JSON body plus one row per host */
+	"CREATE TABLE rollout_objects("
+	" kind TEXT NOT NULL CHECK(kind IN ('ring','window','policy')),"
+	" name TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" PRIMARY KEY(kind, name)) WITHOUT ROWID;"
+	"CREATE TABLE deployments("
+	" id INTEGER PRIMARY KEY,"
+	" state TEXT NOT NULL,"
+	" body TEXT,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE deployment_hosts("
+	" deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,"
+	" host_id INTEGER NOT NULL,"
+	" ring INTEGER NOT NULL,"
+	" state INTEGER NOT NULL,"
+	" job_id INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY(deployment_id, host_id)) WITHOUT ROWID;",
 };
 
 #endif

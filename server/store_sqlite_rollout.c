@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SQLite side of the rollout (issue 4): rings, windows and policies as
+ * JSON bodies; deployments as a body plus one row per host, written
+ * incrementally (only the rows that changed) so a 100,000-host deployment
+ * is never rewritten whole; host selection for rings.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fleetpatch/util.h"
+#include "store_sqlite.h"
+
+struct ro_put_arg {
+	const char *kind, *name, *body;
+};
+
+static int ro_put_job(struct sq_conn *c, void *arg)
+{
+	struct ro_put_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_RO_PUT,
+		"INSERT INTO rollout_objects(kind, name, body) VALUES(?1, ?2, ?3)"
+		" ON CONFLICT(kind, name) DO UPDATE SET body = ?3");
+
+	if (!q)
+		return FP_ESTORE;
+	sq_bind_text(q, 1, a->kind);
+	sq_bind_text(q, 2, a->name);
+	sq_bind_text(q, 3, a->body);
+	return sq_exec(q);
+}
+
+int sq_rollout_put(struct fp_store *st, const char *kind, const char *name,
+		   const char *body)
+{
+	struct ro_put_arg a = { kind, name, body };
+	return sq_write((struct sq_store *)st, ro_put_job, &a);
+}
+
+static int ro_del_job(struct sq_conn *c, void *arg)
+{
+	struct ro_put_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_RO_DEL,
+		"DELETE FROM rollout_objects WHERE kind = ? AND name = ?");
+
+	if (!q)
+		return FP_ESTORE;
+	sq_bind_text(q, 1, a->kind);
+	sq_bind_text(q, 2, a->name);
+	return sq_exec_changed(q);
+}
+
+int sq_rollout_delete(struct fp_store *st, const char *kind, const char *name)
+{
+	struct ro_put_arg a = { kind, name, NULL };
+	return sq_write((struct sq_store *)st, ro_del_job, &a);
+}
+
+/* A row's JSON body column parsed (a stored body is ours and valid). */
+static json_t *body_row(sqlite3_stmt *q)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(sq_col_text(q, 0), 0, &jerr);
+	return j ? j : json_object();
+}
+
+static void bind_kind(sqlite3_stmt *q, const void *arg)
+{
+	sq_bind_text(q, 1, arg);
+}
+
+int sq_rollout_list(struct fp_store *st, const char *kind, json_t **ret)
+{
+	return sq_read_list((struct sq_store *)st, SQ_RO_LIST,
+			    "SELECT body FROM rollout_objects WHERE kind = ?"
+			    " ORDER BY name",
+			    bind_kind, kind, body_row, ret);
+}
+
+struct dep_new_arg {
+	int64_t now, id;
+};
+
+static int dep_new_job(struct sq_conn *c, void *arg)
+{
+	struct dep_new_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_DEP_NEW,
+		"INSERT INTO deployments(state, body, created_at)"
+		" VALUES('new', NULL, ?)");
+	int rc;
+
+	if (!q)
+		return FP_ESTORE;
+	sqlite3_bind_int64(q, 1, a->now);
+	rc = sq_exec(q);
+	if (!rc)
+		a->id = sqlite3_last_insert_rowid(c->db);
+	return rc;
+}
+
+int sq_deployment_new_id(struct fp_store *st, int64_t now, int64_t *ret_id)
+{
+	struct dep_new_arg a = { now, 0 };
+	int rc = sq_write((struct sq_store *)st, dep_new_job, &a);
+
+	if (!rc)
+		*ret_id = a.id;
+	return rc;
+}
+
+struct dep_save_arg {
+	int64_t id;
+	const char *state, *body;
+	const struct fp_rollout_host *hosts;
+	size_t n;
+};
+
+static int dep_save_job(struct sq_conn *c, void *arg)
+{
+	struct dep_save_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_DEP_SAVE,
+		"UPDATE deployments SET state = ?, body = ? WHERE id = ?");
+	int rc;
+
+	if (!q)
+		return FP_ESTORE;
+	sq_bind_text(q, 1, a->state);
+	sq_bind_text(q, 2, a->body);
+	sqlite3_bind_int64(q, 3, a->id);
+	if ((rc = sq_exec_changed(q)))
+		return rc;
+	q = sq_stmt(c, SQ_DEP_HOST,
+		"INSERT INTO deployment_hosts(deployment_id, host_id, ring, state,"
+		" job_id, attempts, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		" ON CONFLICT(deployment_id, host_id) DO UPDATE SET ring = ?3,"
+		" state = ?4, job_id = ?5, attempts = ?6, updated_at = ?7");
+	if (!q)
+		return FP_ESTORE;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct fp_rollout_host *h = &a->hosts[i];
+		sqlite3_bind_int64(q, 1, a->id);
+		sqlite3_bind_int64(q, 2, h->host_id);
+		sqlite3_bind_int(q, 3, h->ring);
+		sqlite3_bind_int(q, 4, h->state);
+		sqlite3_bind_int64(q, 5, h->job_id);
+		sqlite3_bind_int(q, 6, h->attempts);
+		sqlite3_bind_int64(q, 7, (int64_t)h->updated_at);
+		if ((rc = sq_exec(q)))
+			return rc;
+	}
+	return 0;
+}
+
+int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
+		       const char *body, const struct fp_rollout_host *hosts,
+		       size_t n_hosts)
+{
+	struct dep_save_arg a = { id, state, body, hosts, n_hosts };
+	return sq_write((struct sq_store *)st, dep_save_job, &a);
+}
+
+int sq_deployment_list(struct fp_store *st, json_t **ret)
+{
+	return sq_read_list((struct sq_store *)st, SQ_DEP_LIST,
+			    "SELECT body FROM deployments WHERE body IS NOT NULL"
+			    " ORDER BY id",
+			    NULL, NULL, body_row, ret);
+}
+
+int sq_deployment_hosts(struct fp_store *st, int64_t id,
+			struct fp_deployment *dep)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	struct sq_conn *c = sq_reader(s);
+	sqlite3_stmt *q = sq_stmt(c, SQ_DEP_HOSTS,
+		"SELECT host_id, ring, state, job_id, attempts, updated_at"
+		" FROM deployment_hosts WHERE deployment_id = ? ORDER BY host_id");
+	int rc = FP_ESTORE, step;
+
+	if (!q)
+		goto out;
+	sqlite3_bind_int64(q, 1, id);
+	rc = 0;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t ring = sqlite3_column_int64(q, 1);
+		int64_t state = sqlite3_column_int64(q, 2);
+		struct fp_rollout_host *h;
+
+		if (ring < 0 || (size_t)ring >= dep->n_rings || state < 0 ||
+		    state > FP_HOST_DEFERRED) {
+			rc = FP_ESTORE;
+			break;
+		}
+		rc = fp_deployment_add_host(dep, sqlite3_column_int64(q, 0),
+					    (size_t)ring, false);
+		if (rc)
+			break;
+		h = &dep->hosts[dep->n_hosts - 1];
+		h->state = (uint8_t)state;
+		h->job_id = sqlite3_column_int64(q, 3);
+		h->attempts = (uint8_t)sqlite3_column_int(q, 4);
+		h->updated_at = (time_t)sqlite3_column_int64(q, 5);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = sq_err(step);
+	sqlite3_reset(q);
+out:
+	sq_reader_put(s, c);
+	return rc;
+}
+
+static json_t *id_row(sqlite3_stmt *q)
+{
+	return json_integer(sqlite3_column_int64(q, 0));
+}
+
+struct select_arg {
+	const char *group, *tag;
+};
+
+static void bind_select(sqlite3_stmt *q, const void *arg)
+{
+	const struct select_arg *a = arg;
+	sq_bind_text(q, 1, a->group);
+	sq_bind_text(q, 2, a->tag);
+}
+
+int sq_hosts_select(struct fp_store *st, const char *group, const char *tag,
+		    json_t **ret)
+{
+	struct select_arg a = { group, tag };
+
+	return sq_read_list((struct sq_store *)st, SQ_HOSTS_SELECT,
+		"SELECT h.id FROM hosts h WHERE"
+		" (?1 IS NULL AND ?2 IS NULL)"
+		" OR (?1 IS NOT NULL AND EXISTS(SELECT 1 FROM groups g"
+		"  WHERE g.name = ?1 AND " IN_GROUP("h", "g") "))"
+		" OR (?2 IS NOT NULL AND EXISTS(SELECT 1 FROM host_tags ht"
+		"  JOIN tags t ON t.id = ht.tag_id WHERE ht.host_id = h.id"
+		"  AND t.name = ?2))"
+		" ORDER BY h.id",
+		bind_select, &a, id_row, ret);
+}
+
+int sq_hosts_with_package(struct fp_store *st, const char *name, json_t **ret)
+{
+	return sq_read_list((struct sq_store *)st, SQ_HOSTS_WITH_PKG,
+		"SELECT DISTINCT h.id FROM packages p"
+		" JOIN pkgset_items i ON i.package_id = p.id"
+		" JOIN hosts h ON h.pkgset_id = i.set_id"
+		" WHERE p.name = ? ORDER BY h.id",
+		bind_kind, name, id_row, ret);
+}
+
+int sq_package_version_known(struct fp_store *st, const char *name,
+			     const char *version, bool *ret)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	struct sq_conn *c = sq_reader(s);
+	sqlite3_stmt *q = sq_stmt(c, SQ_PKG_VERSION_KNOWN,
+		"SELECT EXISTS(SELECT 1 FROM packages WHERE name = ?1 AND version = ?2)"
+		" OR EXISTS(SELECT 1 FROM updates WHERE name = ?1"
+		" AND candidate_version = ?2)");
+	int rc = FP_ESTORE;
+
+	if (q) {
+		sq_bind_text(q, 1, name);
+		sq_bind_text(q, 2, version);
+		rc = sq_step_row(q);
+		if (!rc)
+			*ret = sqlite3_column_int(q, 0) != 0;
+		sqlite3_reset(q);
+	}
+	sq_reader_put(s, c);
+	return rc;
+}
