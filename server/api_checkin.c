@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "scheduler.h"
 #include "server.h"
 
 int api_checkin(struct fpd_req *r)
@@ -15,6 +16,8 @@ int api_checkin(struct fpd_req *r)
 	struct fp_checkin req;
 	struct fp_checkin_result res = { 0 };
 	struct fp_jerr jerr;
+	struct fp_diag d;
+	json_t *jobs = NULL;
 	int rc;
 
 	if ((rc = fp_decode_checkin(r->body, r->body_len, &r->srv->cfg.limits, &req,
@@ -31,6 +34,15 @@ int api_checkin(struct fpd_req *r)
 			goto out;
 		}
 	}
+	/* Job results first: a bad one is refused before anything commits. */
+	fp_diag_init(&d, NULL);
+	rc = fpd_sched_checkin(r->srv, r->who.host_id,
+			       json_object_get(req.root, "job_results"),
+			       &req.state, r->now, NULL, &d);
+	if (rc) {
+		rc = d.msg[0] ? fpd_fail_diag(r, rc, &d) : rc;
+		goto out;
+	}
 	rc = st->ops->checkin(st, r->who.host_id, &req, r->now, &res);
 	if (rc == FP_EAUTH) {
 		rc = fpd_fail(r, rc, NULL, "host no longer enrolled");
@@ -38,12 +50,23 @@ int api_checkin(struct fpd_req *r)
 	}
 	if (rc)
 		goto out;
-	r->resp = json_pack("{s:s, s:s, s:I, s:[]}", "status",
+	jobs = json_array();
+	if (!jobs) {
+		rc = FP_ENOMEM;
+		goto out;
+	}
+	rc = fpd_sched_checkin(r->srv, r->who.host_id, NULL, &req.state, r->now,
+			       jobs, &d);
+	if (rc)
+		goto out;
+	r->resp = json_pack("{s:s, s:s, s:I, s:O}", "status",
 			    res.status == FP_CHECKIN_NEED_FULL ? "need_full" : "ok",
 			    "inventory_hash", res.inventory_hash, "checkin_interval",
-			    (json_int_t)atomic_load(&r->srv->checkin_interval), "jobs");
+			    (json_int_t)atomic_load(&r->srv->checkin_interval), "jobs",
+			    jobs);
 	rc = r->resp ? 0 : FP_ENOMEM;
 out:
+	json_decref(jobs);
 	fp_checkin_release(&req);
 	return rc;
 }

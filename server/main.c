@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fleetpatch/util.h"
+#include "scheduler.h"
 #include "server.h"
 
 static void usage(FILE *f)
@@ -121,6 +122,8 @@ static int run(struct fpd_server *srv, const char *ready_file)
 		fpd_err("cannot load settings: %s", fp_strerror(rc));
 		goto out_close;
 	}
+	if ((rc = fpd_sched_start(srv)))
+		goto out_close;
 	/* block the signals in every thread; the main thread waits for them */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -133,6 +136,7 @@ static int run(struct fpd_server *srv, const char *ready_file)
 	fpd_info("signal %d: shutting down", sig);
 	fpd_http_stop(srv);
 out_close:
+	fpd_sched_stop(srv);
 	fp_store_close(srv->store);
 	return rc ? 1 : 0;
 }

@@ -44,6 +44,21 @@ static const struct fpd_route routes[] = {
 	{ "GET", V1 "/audit", api_audit_list, USER(ADMIN) },
 	{ "GET", V1 "/settings", api_settings_get, USER(ADMIN) },
 	{ "PUT", V1 "/settings", api_settings_put, USER(ADMIN) },
+
+	{ "GET", V1 "/rings", api_rings_list, USER(VIEWER) },
+	{ "POST", V1 "/rings", api_rings_put, USER(OPERATOR) },
+	{ "DELETE", V1 "/rings/{}", api_rings_delete, USER(OPERATOR) },
+	{ "GET", V1 "/windows", api_windows_list, USER(VIEWER) },
+	{ "POST", V1 "/windows", api_windows_put, USER(OPERATOR) },
+	{ "GET", V1 "/windows/{}", api_windows_get, USER(VIEWER) },
+	{ "DELETE", V1 "/windows/{}", api_windows_delete, USER(OPERATOR) },
+	{ "GET", V1 "/policies", api_policies_list, USER(VIEWER) },
+	{ "POST", V1 "/policies", api_policies_put, USER(OPERATOR) },
+	{ "DELETE", V1 "/policies/{}", api_policies_delete, USER(OPERATOR) },
+	{ "GET", V1 "/deployments", api_deploy_list, USER(VIEWER) },
+	{ "POST", V1 "/deployments", api_deploy_create, USER(OPERATOR) },
+	{ "GET", V1 "/deployments/{}", api_deploy_get, USER(VIEWER) },
+	{ "POST", V1 "/deployments/{}/{}", api_deploy_action, USER(OPERATOR) },
 };
 
 static int hexval(char c)

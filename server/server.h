@@ -49,6 +49,7 @@ struct fpd_server {
 	_Atomic int64_t checkin_interval;
 	void *mhd;
 	int port; /* bound port */
+	struct fpd_sched *sched; /* rollout scheduler (scheduler.h) */
 };
 
 /* One API request as the handlers see it. */
@@ -119,6 +120,13 @@ fpd_handler api_users_list, api_users_create, api_users_delete, api_login;
 fpd_handler api_tokens_list, api_tokens_create, api_tokens_revoke;
 fpd_handler api_audit_list;
 fpd_handler api_settings_get, api_settings_put;
+/* rollout (issue 4) */
+fpd_handler api_rings_list, api_rings_put, api_rings_delete;
+fpd_handler api_windows_list, api_windows_put, api_windows_get,
+	api_windows_delete;
+fpd_handler api_policies_list, api_policies_put, api_policies_delete;
+fpd_handler api_deploy_list, api_deploy_create, api_deploy_get,
+	api_deploy_action;
 
 /* Settings loaded at start from the store over the config. */
 int fpd_settings_load(struct fpd_server *srv);

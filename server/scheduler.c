@@ -1,0 +1,961 @@
+/* SPDX-License-Identifier: MIT */
+/* The rollout scheduler (scheduler.h). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fleetpatch/alloc.h"
+#include "fleetpatch/util.h"
+#include "scheduler.h"
+#include "server.h"
+
+/* One deployment in memory, with what is not stored. */
+struct live {
+	struct fp_deployment dep;
+	uint8_t *delivered; /* per host index: job handed over since start */
+	size_t *dirty;      /* host indexes changed since the last save */
+	size_t n_dirty, alloc_dirty;
+	bool saved_state;   /* body matches the store */
+};
+
+struct fpd_sched {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool running, stop;
+	struct live **lives; /* by id, ascending */
+	size_t n_lives;
+	struct fp_window *windows;
+	size_t n_windows;
+	struct fp_policy *policies;
+	size_t n_policies;
+	struct fp_rollout_actions acts;
+};
+
+static struct fpd_sched *sched_of(struct fpd_server *srv)
+{
+	return srv->sched;
+}
+
+static void live_free(struct live *l)
+{
+	if (!l)
+		return;
+	fp_deployment_release(&l->dep);
+	fp_free(l->delivered);
+	fp_free(l->dirty);
+	fp_free(l);
+}
+
+static struct live *live_find(struct fpd_sched *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_lives; i++)
+		if (s->lives[i]->dep.id == id)
+			return s->lives[i];
+	return NULL;
+}
+
+static void mark(struct live *l, const struct fp_rollout_host *h)
+{
+	size_t idx = (size_t)(h - l->dep.hosts);
+
+	if (l->n_dirty == l->alloc_dirty) {
+		size_t na = l->alloc_dirty ? l->alloc_dirty * 2 : 64;
+		void *nv = fp_reallocarray(l->dirty, na, sizeof(*l->dirty));
+		if (!nv) {
+			l->saved_state = false; /* save everything next time */
+			return;
+		}
+		l->dirty = nv;
+		l->alloc_dirty = na;
+	}
+	l->dirty[l->n_dirty++] = idx;
+	l->saved_state = false;
+}
+
+/* Write the body and the changed host rows; every row when 'all'. */
+static int live_save(struct fpd_server *srv, struct live *l, bool all)
+{
+	struct fp_store *st = srv->store;
+	struct fp_rollout_host *rows = NULL;
+	size_t n = all ? l->dep.n_hosts : l->n_dirty;
+	json_t *j;
+	char *body;
+	int rc = FP_ENOMEM;
+
+	if (l->saved_state && !all)
+		return 0;
+	j = fp_deployment_to_json(&l->dep, false);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body)
+		return FP_ENOMEM;
+	if (!all) {
+		rows = fp_reallocarray(NULL, n ? n : 1, sizeof(*rows));
+		if (!rows)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			rows[i] = l->dep.hosts[l->dirty[i]];
+	}
+	rc = st->ops->deployment_save(st, l->dep.id,
+				      fp_dep_state_name(l->dep.state), body,
+				      all ? l->dep.hosts : rows, n);
+	if (rc) {
+		fpd_err("deployment %lld: cannot store its state: %s",
+			(long long)l->dep.id, fp_strerror(rc));
+		goto out;
+	}
+	l->n_dirty = 0;
+	l->saved_state = true;
+out:
+	fp_free(rows);
+	free(body); /* jansson's allocator */
+	return rc;
+}
+
+static int live_add(struct fpd_sched *s, struct live *l)
+{
+	struct live **nv;
+
+	l->delivered = fp_calloc(l->dep.n_hosts ? l->dep.n_hosts : 1, 1);
+	if (!l->delivered)
+		return FP_ENOMEM;
+	nv = fp_reallocarray(s->lives, s->n_lives + 1, sizeof(*nv));
+	if (!nv)
+		return FP_ENOMEM;
+	s->lives = nv;
+	s->lives[s->n_lives++] = l; /* ids only grow: stays sorted */
+	return 0;
+}
+
+/* Another deployment holds a job on this host (older ones first). */
+static bool host_busy(void *ctx, int64_t host_id, int64_t dep_id)
+{
+	struct fpd_sched *s = ctx;
+
+	for (size_t i = 0; i < s->n_lives; i++) {
+		const struct fp_deployment *d = &s->lives[i]->dep;
+		const struct fp_rollout_host *h;
+		if (d->id == dep_id || d->state == FP_DEP_CANCELLED)
+			continue;
+		h = fp_deployment_host(d, host_id);
+		if (h && (h->state == FP_HOST_SENT ||
+			  h->state == FP_HOST_RUNNING ||
+			  h->state == FP_HOST_DEFERRED))
+			return true;
+	}
+	return false;
+}
+
+static struct fp_rollout_env env_of(struct fpd_sched *s, int64_t now)
+{
+	return (struct fp_rollout_env){ .now = (time_t)now,
+					.windows = s->windows,
+					.n_windows = s->n_windows,
+					.host_busy = host_busy,
+					.ctx = s };
+}
+
+/* Log and mark what the state machine asked for. */
+static void carry_out(struct fpd_server *srv, struct live *l)
+{
+	struct fpd_sched *s = sched_of(srv);
+	const struct fp_deployment *d = &l->dep;
+
+	for (size_t i = 0; i < s->acts.n; i++) {
+		const struct fp_rollout_action *a = &s->acts.v[i];
+		struct fp_rollout_host *h;
+		switch (a->kind) {
+		case FP_ACT_DISPATCH:
+			h = fp_deployment_host(&l->dep, a->host_id);
+			if (h) {
+				l->delivered[h - l->dep.hosts] = 0;
+				mark(l, h);
+			}
+			break;
+		case FP_ACT_REVOKE:
+			break; /* undelivered jobs are simply not handed out */
+		case FP_ACT_PROMOTE:
+			fpd_info("deployment %lld: ring %s promoted, ring %s starts",
+				 (long long)d->id, d->rings[a->ring].name,
+				 d->rings[a->ring + 1].name);
+			break;
+		case FP_ACT_HALT:
+			fpd_warn("deployment %lld halted: %s", (long long)d->id,
+				 d->reason);
+			break;
+		case FP_ACT_COMPLETE:
+			fpd_info("deployment %lld completed", (long long)d->id);
+			break;
+		case FP_ACT_WAIT:
+			break;
+		}
+	}
+	if (s->acts.n)
+		l->saved_state = false;
+}
+
+static int load_windows(struct fpd_server *srv, struct fpd_sched *s)
+{
+	struct fp_store *st = srv->store;
+	json_t *a = NULL;
+	struct fp_window *w;
+	size_t n;
+	int rc = st->ops->rollout_list(st, "window", &a);
+
+	if (rc)
+		return rc;
+	n = json_array_size(a);
+	w = fp_calloc(n ? n : 1, sizeof(*w));
+	if (!w) {
+		json_decref(a);
+		return FP_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fp_diag d;
+		fp_diag_init(&d, NULL);
+		fp_window_init(&w[i]);
+		if (fp_window_from_json(json_array_get(a, i), NULL, &d, &w[i]))
+			fpd_warn("stored window %zu unusable: %s", i, d.msg);
+	}
+	json_decref(a);
+	for (size_t i = 0; i < s->n_windows; i++)
+		fp_window_release(&s->windows[i]);
+	fp_free(s->windows);
+	s->windows = w;
+	s->n_windows = n;
+	return 0;
+}
+
+static int load_policies(struct fpd_server *srv, struct fpd_sched *s)
+{
+	struct fp_store *st = srv->store;
+	json_t *a = NULL;
+	struct fp_policy *p;
+	size_t n, k = 0;
+	int rc = st->ops->rollout_list(st, "policy", &a);
+
+	if (rc)
+		return rc;
+	n = json_array_size(a);
+	p = fp_calloc(n ? n : 1, sizeof(*p));
+	if (!p) {
+		json_decref(a);
+		return FP_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fp_diag d;
+		fp_diag_init(&d, NULL);
+		if (fp_policy_from_json(json_array_get(a, i), &d, &p[k]) == 0)
+			k++;
+		else
+			fpd_warn("stored policy %zu unusable: %s", i, d.msg);
+	}
+	json_decref(a);
+	fp_free(s->policies);
+	s->policies = p;
+	s->n_policies = k;
+	return 0;
+}
+
+static int load_deployments(struct fpd_server *srv, struct fpd_sched *s)
+{
+	struct fp_store *st = srv->store;
+	json_t *a = NULL;
+	int rc = st->ops->deployment_list(st, &a);
+
+	for (size_t i = 0; !rc && i < json_array_size(a); i++) {
+		struct live *l = fp_calloc(1, sizeof(*l));
+		struct fp_diag d;
+
+		fp_diag_init(&d, NULL);
+		if (!l) {
+			rc = FP_ENOMEM;
+			break;
+		}
+		fp_deployment_init(&l->dep);
+		rc = fp_deployment_from_json(json_array_get(a, i), &d, &l->dep);
+		if (!rc)
+			rc = st->ops->deployment_hosts(st, l->dep.id, &l->dep);
+		/* rows come sorted by host id, as fp_deployment_host needs */
+		if (rc) {
+			fpd_err("stored deployment %zu unusable: %s %s", i,
+				fp_strerror(rc), d.msg);
+			live_free(l);
+			break;
+		}
+		l->saved_state = true;
+		rc = live_add(s, l);
+		if (rc)
+			live_free(l);
+	}
+	json_decref(a);
+	return rc;
+}
+
+int fpd_sched_reload(struct fpd_server *srv)
+{
+	struct fpd_sched *s = sched_of(srv);
+	int rc;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	rc = load_windows(srv, s);
+	if (!rc)
+		rc = load_policies(srv, s);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	const struct fp_rollout_host *x = a, *y = b;
+	return (x->host_id > y->host_id) - (x->host_id < y->host_id);
+}
+
+/* Add each ring's hosts; a host already in an earlier ring stays there. */
+static int add_members(struct fpd_server *srv, struct fp_deployment *dep,
+		       struct fp_diag *d)
+{
+	struct fp_store *st = srv->store;
+
+	for (size_t r = 0; r < dep->n_rings; r++) {
+		const struct fp_ring *ring = &dep->rings[r];
+		size_t before = dep->n_hosts;
+		json_t *ids = NULL;
+		int rc = st->ops->hosts_select(st, ring->group[0] ? ring->group : NULL,
+					       ring->tag[0] ? ring->tag : NULL, &ids);
+		if (rc)
+			return fp_diag_set(d, rc, 0, 0,
+					   "ring \"%s\": cannot list its hosts",
+					   ring->name);
+		for (size_t i = 0; i < json_array_size(ids); i++) {
+			int64_t id = json_integer_value(json_array_get(ids, i));
+			if (fp_deployment_host(dep, id))
+				continue; /* sorted prefix: earlier rings */
+			rc = fp_deployment_add_host(dep, id, r, false);
+			if (rc) {
+				json_decref(ids);
+				return fp_diag_set(d, rc, 0, 0,
+						   "ring \"%s\": too many hosts",
+						   ring->name);
+			}
+		}
+		json_decref(ids);
+		if (dep->n_hosts > before)
+			qsort(dep->hosts, dep->n_hosts, sizeof(*dep->hosts),
+			      host_cmp);
+	}
+	return 0;
+}
+
+/* Named packages: unknown versions are errors; hosts with none skip. */
+static int check_packages(struct fpd_server *srv, struct fp_deployment *dep,
+			  struct fp_diag *d)
+{
+	struct fp_store *st = srv->store;
+	uint8_t *has;
+	int rc = 0;
+
+	if (dep->selector != FP_SEL_PACKAGES)
+		return 0;
+	has = fp_calloc(dep->n_hosts ? dep->n_hosts : 1, 1);
+	if (!has)
+		return FP_ENOMEM;
+	for (size_t p = 0; !rc && p < dep->n_packages; p++) {
+		const struct fp_job_package *pk = &dep->packages[p];
+		json_t *ids = NULL;
+		bool known = false;
+
+		if (pk->version &&
+		    (rc = st->ops->package_version_known(st, pk->name,
+							 pk->version, &known)) == 0 &&
+		    !known) {
+			rc = fp_diag_set(d, FP_EINVAL, 0, 0,
+					 "what.packages[%zu].version: no host has %s %s installed and no repository offers it to any host",
+					 p, pk->name, pk->version);
+			break;
+		}
+		if (rc || (rc = st->ops->hosts_with_package(st, pk->name, &ids)))
+			break;
+		for (size_t i = 0; i < json_array_size(ids); i++) {
+			struct fp_rollout_host *h = fp_deployment_host(
+				dep, json_integer_value(json_array_get(ids, i)));
+			if (h)
+				has[h - dep->hosts] = 1;
+		}
+		json_decref(ids);
+	}
+	for (size_t i = 0; !rc && i < dep->n_hosts; i++)
+		if (!has[i])
+			dep->hosts[i].state = FP_HOST_SKIPPED;
+	fp_free(has);
+	return rc;
+}
+
+/*
+ * The API body, turned into a stored deployment's JSON so lib/rollout's
+ * decoder validates "what" and the hooks:
+ * {"name", "what", "rings": ["test", ...], "deadline": "14d" | time,
+ *  "pre_hook", "post_hook", "allow_deferrals"}
+ */
+static int body_to_deployment(struct fpd_server *srv, const json_t *body,
+			      int64_t now, struct fp_diag *d,
+			      struct fp_deployment *dep)
+{
+	static const char *const keys[] = { "name", "what", "rings", "deadline",
+					    "pre_hook", "post_hook",
+					    "allow_deferrals", NULL };
+	struct fp_store *st = srv->store;
+	const json_t *rings = json_object_get(body, "rings");
+	const json_t *dl = json_object_get(body, "deadline");
+	json_t *defined = NULL, *full = NULL, *ring_list = NULL;
+	const char *k;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(body))
+		return fp_diag_set(d, FP_EINVAL, 0, 0, "body must be an object");
+	json_object_foreach((json_t *)body, k, v) {
+		size_t i;
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i])
+			return fp_diag_set(d, FP_EINVAL, 0, 0,
+					   "%.64s: unknown field", k);
+	}
+	if (!json_is_array(rings) || json_array_size(rings) == 0 ||
+	    json_array_size(rings) > FP_ROLLOUT_MAX_RINGS)
+		return fp_diag_set(d, FP_EINVAL, 0, 0,
+				   "rings: a list of 1 to %d ring names",
+				   FP_ROLLOUT_MAX_RINGS);
+	if ((rc = st->ops->rollout_list(st, "ring", &defined)))
+		return rc;
+	rc = FP_ENOMEM;
+	full = json_deep_copy(body);
+	ring_list = json_array();
+	if (!full || !ring_list)
+		goto out;
+	for (size_t i = 0; i < json_array_size(rings); i++) {
+		const char *name = json_string_value(json_array_get(rings, i));
+		json_t *found = NULL, *copy;
+		for (size_t j = 0; name && j < json_array_size(defined); j++) {
+			json_t *r = json_array_get(defined, j);
+			if (!strcmp(json_string_value(json_object_get(r, "name")), name))
+				found = r;
+		}
+		if (!found) {
+			rc = fp_diag_set(d, FP_ENOENT, 0, 0,
+					 "rings[%zu]: no ring \"%.64s\" (define it with POST /api/v1/rings)",
+					 i, name ? name : "(not a string)");
+			goto out;
+		}
+		copy = json_deep_copy(found);
+		if (!copy || json_object_set_new(copy, "state", json_string("waiting")) ||
+		    json_array_append_new(ring_list, copy))
+			goto out;
+	}
+	json_object_set(full, "rings", ring_list);
+	json_object_set_new(full, "id", json_integer(1));
+	json_object_set_new(full, "state", json_string("pending_approval"));
+	json_object_del(full, "deadline");
+	if (!json_object_get(full, "what")) {
+		rc = fp_diag_set(d, FP_EINVAL, 0, 0, "what: missing");
+		goto out;
+	}
+	if ((rc = fp_deployment_from_json(full, d, dep)))
+		goto out;
+	if (dl && !json_is_null(dl)) {
+		const char *s = json_string_value(dl);
+		time_t t;
+		int64_t secs;
+		if (s && fp_time_parse_rfc3339(s, &t) == 0) {
+			dep->deadline = t;
+		} else if (s && fp_duration_parse(s, &secs) == 0 &&
+			   secs <= 366 * 86400LL) {
+			dep->deadline = (time_t)(now + secs);
+		} else {
+			rc = fp_diag_set(d, FP_EINVAL, 0, 0,
+					 "deadline: an RFC 3339 time or a duration such as \"14d\"");
+			goto out;
+		}
+		if (dep->deadline == 0 || dep->deadline <= now) {
+			rc = fp_diag_set(d, FP_EINVAL, 0, 0,
+					 "deadline: the deadline is in the past");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(ring_list);
+	json_decref(full);
+	json_decref(defined);
+	return rc;
+}
+
+/* Membership, package checks, validation, id, store, go live. */
+static int start_deployment(struct fpd_server *srv, struct live *l,
+			    int64_t now, struct fp_diag *d, int64_t *ret_id)
+{
+	struct fpd_sched *s = sched_of(srv);
+	struct fp_store *st = srv->store;
+	int64_t id;
+	int rc;
+
+	if ((rc = add_members(srv, &l->dep, d)) ||
+	    (rc = check_packages(srv, &l->dep, d)) ||
+	    (rc = fp_deployment_check(&l->dep, (time_t)now, s->windows,
+				      s->n_windows, d)))
+		return rc;
+	if ((rc = st->ops->deployment_new_id(st, now, &id)))
+		return rc;
+	l->dep.id = id;
+	l->dep.created_at = (time_t)now;
+	if ((rc = live_save(srv, l, true)) || (rc = live_add(s, l)))
+		return rc;
+	*ret_id = id;
+	return 0;
+}
+
+int fpd_sched_create(struct fpd_server *srv, const json_t *body,
+		     const char *created_by, int64_t now, struct fp_diag *d,
+		     int64_t *ret_id)
+{
+	struct fpd_sched *s = sched_of(srv);
+	struct live *l = fp_calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l)
+		return FP_ENOMEM;
+	fp_deployment_init(&l->dep);
+	pthread_mutex_lock(&s->mu);
+	rc = body_to_deployment(srv, body, now, d, &l->dep);
+	if (!rc) {
+		snprintf(l->dep.created_by, sizeof(l->dep.created_by), "%s",
+			 created_by);
+		l->dep.state = FP_DEP_PENDING_APPROVAL;
+		rc = start_deployment(srv, l, now, d, ret_id);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		live_free(l);
+	return rc;
+}
+
+/* A policy run: a deployment when there is work and none of its own runs. */
+static void run_policy(struct fpd_server *srv, struct fpd_sched *s,
+		       const struct fp_policy *p, int64_t now)
+{
+	struct fp_store *st = srv->store;
+	char key[96], val[32] = "";
+	json_t *rings_j = NULL, *upd = NULL;
+	struct fp_ring rings[64];
+	size_t n_rings = 0;
+	time_t last = 0;
+	struct live *l = NULL;
+	struct fp_diag d;
+	int64_t id;
+	char by[FP_ROLLOUT_NAME_MAX + 8];
+
+	snprintf(key, sizeof(key), "policy_last_run.%s", p->name);
+	if (st->ops->setting_get(st, key, val, sizeof(val)) == 0)
+		fp_time_parse_rfc3339(val, &last);
+	if (!fp_policy_is_due(p, last, (time_t)now))
+		return;
+	fp_time_rfc3339((time_t)now, val);
+	st->ops->setting_set(st, key, val);
+	snprintf(by, sizeof(by), "policy:%s", p->name);
+	for (size_t i = 0; i < s->n_lives; i++) {
+		const struct fp_deployment *dd = &s->lives[i]->dep;
+		if (!strcmp(dd->created_by, by) &&
+		    dd->state != FP_DEP_COMPLETED && dd->state != FP_DEP_CANCELLED)
+			return; /* its previous deployment is still going */
+	}
+	if (st->ops->updates_list(st, p->selector == FP_SEL_SECURITY, NULL, &upd) ||
+	    json_array_size(upd) == 0)
+		goto out;
+	if (st->ops->rollout_list(st, "ring", &rings_j))
+		goto out;
+	for (size_t i = 0; i < json_array_size(rings_j) && n_rings < 64; i++)
+		if (fp_ring_from_json(json_array_get(rings_j, i), NULL,
+				      &rings[n_rings]) == 0)
+			n_rings++;
+	l = fp_calloc(1, sizeof(*l));
+	if (!l)
+		goto out;
+	fp_deployment_init(&l->dep);
+	fp_diag_init(&d, NULL);
+	if (fp_policy_start(p, rings, n_rings, 1, (time_t)now, &d, &l->dep) ||
+	    start_deployment(srv, l, now, &d, &id)) {
+		fpd_warn("policy %s: no deployment: %s", p->name, d.msg);
+		live_free(l);
+		goto out;
+	}
+	fpd_info("policy %s: created deployment %lld (%s)", p->name,
+		 (long long)id, fp_dep_state_name(l->dep.state));
+out:
+	json_decref(upd);
+	json_decref(rings_j);
+}
+
+void fpd_sched_tick(struct fpd_server *srv, int64_t now)
+{
+	struct fpd_sched *s = sched_of(srv);
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->n_policies; i++)
+		run_policy(srv, s, &s->policies[i], now);
+	for (size_t i = 0; i < s->n_lives; i++) {
+		struct live *l = s->lives[i];
+		struct fp_rollout_env env = env_of(s, now);
+		enum fp_dep_state before = l->dep.state;
+
+		if (before == FP_DEP_COMPLETED || before == FP_DEP_CANCELLED)
+			continue;
+		s->acts.n = 0;
+		if (fp_rollout_tick(&l->dep, &env, &s->acts) == 0)
+			carry_out(srv, l);
+		if (l->dep.state != before)
+			l->saved_state = false;
+		live_save(srv, l, false);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+int fpd_sched_event(struct fpd_server *srv, int64_t id,
+		    const struct fp_rollout_event *ev, int64_t now,
+		    struct fp_diag *d)
+{
+	struct fpd_sched *s = sched_of(srv);
+	struct fp_rollout_env env = env_of(s, now);
+	struct live *l;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	l = live_find(s, id);
+	if (!l) {
+		rc = fp_diag_set(d, FP_ENOENT, 0, 0, "no deployment %lld",
+				 (long long)id);
+		goto out;
+	}
+	s->acts.n = 0;
+	/* Hosts changed by retry are found by their state afterwards. */
+	rc = fp_rollout_apply(&l->dep, ev, &env, &s->acts, d);
+	if (rc)
+		goto out;
+	carry_out(srv, l);
+	l->saved_state = false;
+	rc = live_save(srv, l, ev->kind == FP_EV_RETRY);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int fpd_sched_show(struct fpd_server *srv, int64_t id, bool with_hosts,
+		   json_t **ret)
+{
+	struct fpd_sched *s = sched_of(srv);
+	struct live *l;
+	int rc = FP_ENOENT;
+
+	pthread_mutex_lock(&s->mu);
+	l = live_find(s, id);
+	if (l) {
+		*ret = fp_deployment_to_json(&l->dep, with_hosts);
+		rc = *ret ? 0 : FP_ENOMEM;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int fpd_sched_list(struct fpd_server *srv, json_t **ret)
+{
+	struct fpd_sched *s = sched_of(srv);
+	json_t *a = json_array();
+	int rc = a ? 0 : FP_ENOMEM;
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = s->n_lives; !rc && i-- > 0;)
+		if (json_array_append_new(a, fp_deployment_to_json(&s->lives[i]->dep,
+								   false)))
+			rc = FP_ENOMEM;
+	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		json_decref(a);
+	else
+		*ret = a;
+	return rc;
+}
+
+/* The packages of a host's job: named, or its pending updates. */
+static int job_packages(const struct fp_deployment *dep,
+			const struct fp_wstate *state, struct fp_job *job)
+{
+	size_t n = 0;
+
+	if (dep->selector == FP_SEL_PACKAGES) {
+		job->packages = dep->packages;
+		job->n_packages = dep->n_packages;
+		return 0;
+	}
+	if (dep->selector == FP_SEL_CVES)
+		return FP_EUNSUPPORTED; /* needs the vulnerability matcher */
+	if (!state->have_updates)
+		return FP_EBUSY; /* wait for a check-in that lists them */
+	job->packages = fp_arena_calloc(&job->arena,
+					state->n_updates ? state->n_updates : 1,
+					sizeof(*job->packages));
+	if (!job->packages)
+		return FP_ENOMEM;
+	for (size_t i = 0; i < state->n_updates && n < FP_JOB_MAX_PACKAGES; i++) {
+		const struct fp_wupd *u = &state->updates[i];
+		if (dep->selector == FP_SEL_SECURITY && !u->security)
+			continue;
+		if (!fp_job_name_is_valid(u->name) ||
+		    !fp_job_version_is_valid(u->candidate_version))
+			continue;
+		job->packages[n].name = u->name;
+		job->packages[n].version = u->candidate_version;
+		n++;
+	}
+	job->n_packages = n;
+	return 0;
+}
+
+static const struct fp_window *window_named(struct fpd_sched *s,
+					    const char *name)
+{
+	for (size_t i = 0; name[0] && i < s->n_windows; i++)
+		if (!strcmp(s->windows[i].name, name))
+			return &s->windows[i];
+	return NULL;
+}
+
+/* Sign the job of host 'h' into 'jobs'; skip hosts with nothing to do. */
+static int deliver(struct fpd_server *srv, struct live *l,
+		   struct fp_rollout_host *h, const struct fp_wstate *state,
+		   int64_t now, json_t *jobs)
+{
+	struct fpd_sched *s = sched_of(srv);
+	const struct fp_deployment *dep = &l->dep;
+	const struct fp_ring *ring = &dep->rings[h->ring];
+	const struct fp_window *w = window_named(s, ring->window);
+	struct fp_job job;
+	struct fp_diag d;
+	json_t *env = NULL;
+	int64_t open, close;
+	int rc;
+
+	fp_job_init(&job);
+	fp_diag_init(&d, NULL);
+	rc = job_packages(dep, state, &job);
+	if (rc == FP_EBUSY) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == FP_EUNSUPPORTED || (!rc && job.n_packages == 0)) {
+		/* Nothing for this host to install: skipped, not failed. */
+		struct fp_rollout_event ev = { .kind = FP_EV_RESULT,
+					       .host_id = h->host_id,
+					       .job_id = h->job_id,
+					       .status = FP_JOB_SKIPPED };
+		struct fp_rollout_env e = env_of(s, now);
+		rc = fp_rollout_apply(&l->dep, &ev, &e, &s->acts, &d);
+		mark(l, h);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	job.job_id = h->job_id;
+	job.host_id = h->host_id;
+	job.deployment_id = dep->id;
+	job.issued_at = (time_t)now;
+	job.expires_at = (time_t)(now + FPD_JOB_LIFETIME);
+	job.action = FP_JOB_INSTALL;
+	job.pre_hook = dep->pre_hook;
+	job.n_pre_hook = dep->n_pre_hook;
+	job.post_hook = dep->post_hook;
+	job.n_post_hook = dep->n_post_hook;
+	job.reboot = ring->reboot;
+	job.deadline = fp_rollout_host_deadline(dep, h->ring);
+	job.allow_deferrals = dep->allow_deferrals;
+	if (w && fp_window_next(w, now, &open, &close) == 0) {
+		job.window_start = (time_t)open;
+		job.window_end = (time_t)close;
+	}
+	if ((rc = fp_job_new_nonce(&job)) ||
+	    (rc = fp_job_sign(&job, &srv->key, &d, &env))) {
+		fpd_err("deployment %lld: cannot sign job %lld: %s",
+			(long long)dep->id, (long long)h->job_id, d.msg);
+		goto out;
+	}
+	rc = json_array_append_new(jobs, env) ? FP_ENOMEM : 0;
+	if (!rc)
+		l->delivered[h - l->dep.hosts] = 1;
+out:
+	fp_job_release(&job);
+	return rc;
+}
+
+static int apply_results(struct fpd_server *srv, int64_t host_id,
+			 const json_t *results, int64_t now, struct fp_diag *d)
+{
+	struct fpd_sched *s = sched_of(srv);
+	struct fp_rollout_env env = env_of(s, now);
+
+	if (!results || json_is_null(results))
+		return 0;
+	if (!json_is_array(results) ||
+	    json_array_size(results) > FPD_MAX_JOB_RESULTS)
+		return fp_diag_set(d, FP_EINVAL, 0, 0,
+				   "job_results: an array of at most %d results",
+				   FPD_MAX_JOB_RESULTS);
+	for (size_t i = 0; i < json_array_size(results); i++) {
+		struct fp_job_result r;
+		struct fp_diag rd;
+		struct live *l;
+		struct fp_rollout_host *h;
+		int rc;
+
+		fp_job_result_init(&r);
+		fp_diag_init(&rd, NULL);
+		rc = fp_job_result_from_json(json_array_get(results, i), &r, &rd);
+		if (rc) {
+			fp_job_result_release(&r);
+			return fp_diag_set(d, rc, 0, 0, "job_results[%zu].%s", i,
+					   rd.msg);
+		}
+		/* Job ids carry their deployment (fp_rollout_job_id). */
+		l = live_find(s, r.job_id >> 32);
+		h = l ? fp_deployment_host(&l->dep, host_id) : NULL;
+		if (h && h->job_id == r.job_id) {
+			struct fp_rollout_event ev = { .kind = FP_EV_RESULT,
+						       .host_id = host_id,
+						       .job_id = r.job_id,
+						       .status = r.status };
+			s->acts.n = 0;
+			if (fp_rollout_apply(&l->dep, &ev, &env, &s->acts, &rd) == 0)
+				mark(l, h);
+			if (r.status != FP_JOB_SUCCEEDED && r.message)
+				fpd_info("host %lld job %lld %s: %.200s",
+					 (long long)host_id, (long long)r.job_id,
+					 fp_job_status_name(r.status), r.message);
+		}
+		fp_job_result_release(&r);
+	}
+	return 0;
+}
+
+int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
+		      const json_t *job_results, const struct fp_wstate *state,
+		      int64_t now, json_t *jobs, struct fp_diag *d)
+{
+	struct fpd_sched *s = sched_of(srv);
+	int rc;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	rc = apply_results(srv, host_id, job_results, now, d);
+	for (size_t i = 0; !rc && jobs && i < s->n_lives; i++) {
+		struct live *l = s->lives[i];
+		struct fp_rollout_host *h = fp_deployment_host(&l->dep, host_id);
+		enum fp_dep_state st = l->dep.state;
+
+		if (h && h->state == FP_HOST_SENT &&
+		    !l->delivered[h - l->dep.hosts] && st != FP_DEP_CANCELLED &&
+		    st != FP_DEP_COMPLETED)
+			rc = deliver(srv, l, h, state, now, jobs);
+	}
+	/* Results are durable before the check-in is answered. */
+	for (size_t i = 0; !rc && i < s->n_lives; i++)
+		if (s->lives[i]->n_dirty)
+			rc = live_save(srv, s->lives[i], false);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static void *tick_main(void *arg)
+{
+	struct fpd_server *srv = arg;
+	struct fpd_sched *s = sched_of(srv);
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += FPD_TICK_SECONDS;
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		fpd_sched_tick(srv, (int64_t)time(NULL));
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void sched_free(struct fpd_sched *s)
+{
+	for (size_t i = 0; i < s->n_lives; i++)
+		live_free(s->lives[i]);
+	fp_free(s->lives);
+	for (size_t i = 0; i < s->n_windows; i++)
+		fp_window_release(&s->windows[i]);
+	fp_free(s->windows);
+	fp_free(s->policies);
+	fp_rollout_actions_release(&s->acts);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	fp_free(s);
+}
+
+int fpd_sched_start(struct fpd_server *srv)
+{
+	struct fpd_sched *s = fp_calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return FP_ENOMEM;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	fp_rollout_actions_init(&s->acts);
+	srv->sched = s;
+	if ((rc = load_windows(srv, s)) || (rc = load_policies(srv, s)) ||
+	    (rc = load_deployments(srv, s))) {
+		fpd_err("cannot load the rollout state: %s", fp_strerror(rc));
+		goto fail;
+	}
+	if (pthread_create(&s->thread, NULL, tick_main, srv)) {
+		rc = FP_EINTERNAL;
+		goto fail;
+	}
+	s->running = true;
+	return 0;
+fail:
+	srv->sched = NULL;
+	sched_free(s);
+	return rc;
+}
+
+void fpd_sched_stop(struct fpd_server *srv)
+{
+	struct fpd_sched *s = sched_of(srv);
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (s->running)
+		pthread_join(s->thread, NULL);
+	for (size_t i = 0; i < s->n_lives; i++)
+		live_save(srv, s->lives[i], false);
+	srv->sched = NULL;
+	sched_free(s);
+}

@@ -1,0 +1,165 @@
+#!/bin/sh
+# A two-ring deployment through a real fleetpatchd on SQLite: bad input
+# gets clear 4xx answers, jobs arrive signed at check-in once, results
+# promote the test ring, a failure in production halts it, retry and
+# resume finish it, and a restart keeps every state.
+. "$(dirname "$0")/../server/lib.sh"
+
+init_server
+start_server
+
+# hosts: one in group "test", two others (production takes the rest)
+new_secret test
+enroll m-0001 test-1
+H1=$HOST C1=$CRED
+new_secret
+enroll m-0002 prod-1
+H2=$HOST C2=$CRED
+enroll m-0003 prod-2
+H3=$HOST C3=$CRED
+for h in 1 2 3; do
+	eval "cred=\$C$h"
+	CK_MID=m-000$h CK_HN=host-$h checkin "$cred" --seq 1 --marker 1 --packages 5
+	expect 200 "first check-in of host $h"
+done
+
+# rings, windows and policies: validation with a path
+api POST /api/v1/rings "$ADMIN" '{"name":"test","group":"test","soak":0}'
+expect 201 "ring test"
+api POST /api/v1/rings "$ADMIN" '{"name":"prod","success_threshold":100,"max_failures":0}'
+expect 201 "ring prod"
+api POST /api/v1/rings "$ADMIN" '{"name":"bad","success_threshold":150}'
+expect_error 400 success_threshold "threshold over 100"
+api GET /api/v1/rings "$ADMIN"
+expect 200 "ring list"
+[ "$(jout 'length')" = 2 ] || fail "two rings: $(cat "$T/out")"
+api POST /api/v1/windows "$ADMIN" '{"name":"w","days":"daily","start":"02:00","duration":"1h","time_zone":"Mars/Base"}'
+expect_error 400 time_zone "unknown time zone"
+api POST /api/v1/windows "$ADMIN" '{"name":"never","days":[],"start":"02:00","duration":"1h"}'
+expect_error 400 days "window that never opens"
+api POST /api/v1/windows "$ADMIN" '{"name":"nightly","days":"daily","start":"02:30","duration":"2h","time_zone":"Europe/Berlin"}'
+expect 201 "window"
+api GET "/api/v1/windows/nightly?at=2026-03-29T00:00:00Z" "$ADMIN"
+expect 200 "window show"
+[ "$(jout .next_open)" = 2026-03-29T01:00:00Z ] || fail "spring-forward opening: $(cat "$T/out")"
+api POST /api/v1/policies "$ADMIN" '{"name":"sec","selector":"security","stages":[{"ring":"nope"}]}'
+expect_error 404 "stages[0].ring" "policy with an unknown ring"
+
+# deployments: clear answers for bad input
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"no-such-pkg"}]},"rings":["test","prod"]}'
+expect_error 400 "" "package no host has"
+jout .message | grep -q 'no host in the rings has package "no-such-pkg"' || fail "message: $(cat "$T/out")"
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker","version":"9.9-9"}]},"rings":["test","prod"]}'
+expect_error 400 "what.packages[0].version" "unknown version"
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker"}]},"rings":["test","prod"],"deadline":"2020-01-01T00:00:00Z"}'
+expect_error 400 deadline "deadline in the past"
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker"}]},"rings":["nope"]}'
+expect_error 404 "" "unknown ring"
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"everything"},"rings":["test"]}'
+expect_error 400 what.selector "unknown selector"
+
+# the deployment
+api POST /api/v1/deployments "$ADMIN" '{"name":"marker 2","what":{"selector":"packages","packages":[{"name":"marker","version":"1.0-1"}]},"rings":["test","prod"],"post_hook":["/bin/true"]}'
+expect 201 "create deployment"
+D=$(jout .id)
+[ "$(jout .state)" = pending_approval ] || fail "state $(jout .state)"
+[ "$(jout '.rings[0].counts.total')" = 1 ] || fail "test ring size: $(cat "$T/out")"
+[ "$(jout '.rings[1].counts.total')" = 2 ] || fail "prod ring size"
+api POST "/api/v1/deployments/$D/resume" "$ADMIN"
+expect_error 409 "" "resume before approval"
+
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 2 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "job before approval"
+api POST "/api/v1/deployments/$D/approve" "$ADMIN"
+expect 200 approve
+[ "$(jout .state)" = running ] || fail "running: $(cat "$T/out")"
+
+# host 1 gets its signed job once; production hosts get nothing yet
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 3 --marker 1 --packages 5
+expect 200 "check-in with job"
+[ "$(jout '.jobs | length')" = 1 ] || fail "one job: $(cat "$T/out")"
+jout '.jobs[0].payload' >"$T/payload"
+[ "$(jq -r .host_id "$T/payload")" = "$H1" ] || fail "job host"
+[ "$(jq -r .deployment_id "$T/payload")" = "$D" ] || fail "job deployment"
+[ "$(jq -r '.packages[0].name' "$T/payload")" = marker ] || fail "job package"
+[ "$(jq -r '.post_hook[0]' "$T/payload")" = /bin/true ] || fail "job hook"
+[ "$(jout '.jobs[0].signature' | base64 -d | wc -c)" = 64 ] || fail "signature"
+J1=$(jq -r .job_id "$T/payload")
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 4 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "job delivered twice"
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 2 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "production job before promotion"
+
+# wait_until PATH JQ VALUE WHAT: poll GET PATH until JQ gives VALUE (10 s;
+# the scheduler ticks every 2 s)
+wait_until() {
+	i=0
+	while :; do
+		api GET "$1" "$ADMIN"
+		[ "$(jout "$2")" = "$3" ] && return 0
+		i=$((i + 1))
+		[ $i -lt 40 ] || fail "$4: $(cat "$T/out")"
+		sleep 0.25
+	done
+}
+
+# result_checkin CRED MID SEQ JOB STATUS
+result_checkin() {
+	"$HELPER" body --machine-id "$2" --hostname x --unchanged --seq "$3" \
+		--marker 1 --packages 5 |
+		jq -c --argjson j "$4" --arg s "$5" \
+			'. + {job_results: [{job_id: $j, status: $s, packages: []}]}' >"$T/ck.json"
+	api POST /api/v1/agent/checkin "$1" "@$T/ck.json"
+}
+# a malformed result is refused with its path, nothing applied
+"$HELPER" body --machine-id m-0001 --hostname x --unchanged --seq 5 --marker 1 --packages 5 |
+	jq -c '. + {job_results: [{job_id: 1, status: "done"}]}' >"$T/ck.json"
+api POST /api/v1/agent/checkin "$C1" "@$T/ck.json"
+expect_error 400 "job_results[0].status" "bad job result"
+
+result_checkin "$C1" m-0001 6 "$J1" succeeded
+expect 200 "result"
+# the test ring soaks 0 s and is promoted
+wait_until "/api/v1/deployments/$D" '.rings[1].state' running "production never started"
+[ "$(jout '.hosts | map(select(.host_id=='"$H1"'))[0].state')" = succeeded ] || fail "host 1 state"
+
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 3 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 1 ] || fail "production job: $(cat "$T/out")"
+J2=$(jout '.jobs[0].payload' | jq -r .job_id)
+CK_MID=m-0003 CK_HN=prod-2 checkin "$C3" --unchanged --seq 2 --marker 1 --packages 5
+J3=$(jout '.jobs[0].payload' | jq -r .job_id)
+result_checkin "$C2" m-0002 4 "$J2" failed
+expect 200 "failed result"
+wait_until "/api/v1/deployments/$D?hosts=0" .state halted "never halted"
+jout .reason | grep -q 'ring "prod"' || fail "halt reason: $(jout .reason)"
+api POST "/api/v1/deployments/$D/resume" "$ADMIN"
+expect_error 409 "" "resume while the breach holds"
+api POST "/api/v1/deployments/$D/retry" "$ADMIN" "{\"hosts\":[$H3]}"
+expect_error 409 "" "retry of a host that did not fail"
+api POST "/api/v1/deployments/$D/retry" "$ADMIN" '{}'
+expect 200 retry
+api POST "/api/v1/deployments/$D/resume" "$ADMIN"
+expect 200 resume
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 5 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 1 ] || fail "retried job: $(cat "$T/out")"
+J2B=$(jout '.jobs[0].payload' | jq -r .job_id)
+[ "$J2B" != "$J2" ] || fail "retry reused the job id"
+result_checkin "$C2" m-0002 6 "$J2B" succeeded
+result_checkin "$C3" m-0003 3 "$J3" succeeded
+wait_until "/api/v1/deployments/$D" .state completed "never completed"
+api POST "/api/v1/deployments/$D/cancel" "$ADMIN"
+expect_error 409 "" "cancel a completed deployment"
+
+# a restart keeps it all
+stop_server
+start_server
+api GET "/api/v1/deployments/$D" "$ADMIN"
+expect 200 "show after restart"
+[ "$(jout .state)" = completed ] || fail "state after restart: $(jout .state)"
+[ "$(jout '.hosts | map(select(.state=="succeeded")) | length')" = 3 ] || fail "hosts after restart: $(cat "$T/out")"
+[ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].attempts')" = 2 ] || fail "attempts"
+api GET /api/v1/deployments "$ADMIN"
+[ "$(jout 'length')" = 1 ] || fail "list"
+[ "$(jout '.[0] | has("hosts")')" = false ] || fail "listing carries hosts"
+stop_server
+echo "rollout server test passed"
