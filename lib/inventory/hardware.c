@@ -39,39 +39,32 @@ static const char *clean(struct fp_inventory *inv, const char *s)
 	return fp_arena_strndup(&inv->arena, v.p, v.len);
 }
 
-#define CPUINFO_MAX (512 * 1024)
+/* The model is in the first processor's block: read only the start. */
+#define CPUINFO_HEAD 16384
 
 static void cpu(struct fp_inventory *inv)
 {
 	struct fp_str line;
 	unsigned long lineno = 0;
 	size_t pos = 0;
-	int count = 0;
-	char *data = fp_malloc(CPUINFO_MAX);
-	long n = data ? fp__read_small("/proc/cpuinfo", data, CPUINFO_MAX) : -1;
+	char data[CPUINFO_HEAD];
+	long n = fp__read_small("/proc/cpuinfo", data, sizeof(data));
+	long count = sysconf(_SC_NPROCESSORS_CONF);
 
-	if (n <= 0)
-		goto out_count;
-	while (fp__next_line(data, (size_t)n, &pos, &lineno, false, &line, NULL) > 0) {
+	while (n > 0 && !inv->hw.cpu_model &&
+	       fp__next_line(data, (size_t)n, &pos, &lineno, false, &line, NULL) > 0) {
 		const char *colon = memchr(line.p, ':', line.len);
 		struct fp_str key, val;
 		if (!colon)
 			continue;
 		key = fp_str_trim(fp_str_make(line.p, (size_t)(colon - line.p)));
 		val = fp_str_trim(fp_str_make(colon + 1, line.len - (size_t)(colon + 1 - line.p)));
-		if (fp_str_eq_c(key, "processor"))
-			count++;
-		else if (!inv->hw.cpu_model &&
-			 (fp_str_eq_c(key, "model name") || fp_str_eq_c(key, "Model") ||
-			  fp_str_eq_c(key, "cpu model")) &&
-			 val.len && fp__is_text(val, 256))
+		if ((fp_str_eq_c(key, "model name") || fp_str_eq_c(key, "Model") ||
+		     fp_str_eq_c(key, "cpu model") || fp_str_eq_c(key, "cpu")) &&
+		    val.len && fp__is_text(val, 256))
 			inv->hw.cpu_model = fp_arena_strndup(&inv->arena, val.p, val.len);
 	}
-out_count:
-	fp_free(data);
-	if (count == 0)
-		count = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	inv->hw.cpu_count = count > 0 ? count : 0;
+	inv->hw.cpu_count = count > 0 && count < (1 << 20) ? (int)count : 0;
 }
 
 static void memory(struct fp_inventory *inv)

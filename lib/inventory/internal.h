@@ -85,8 +85,16 @@ int fp__collect_system(const char *root, struct fp_inventory *inv,
 		       struct fp_diag *diag);
 int fp__collect_hardware(struct fp_inventory *inv, struct fp_diag *diag);
 int fp__collect_network(struct fp_inventory *inv, struct fp_diag *diag);
-int fp__collect_restarts(struct fp_inventory *inv, bool all,
-			  struct fp_diag *diag);
+/*
+ * Restarts in two steps: the scan of /proc (no allocation, safe on a
+ * thread of its own) finds the pids of processes running deleted code;
+ * fp__restart_add names them (comm, systemd unit) into the inventory.
+ * 'all': also processes started after the last package change.
+ */
+#define FP__RESTART_MAX 4096
+int fp__restart_scan(bool all, int *pids, size_t max, size_t *ret_n);
+int fp__restart_add(struct fp_inventory *inv, const int *pids, size_t n,
+		    struct fp_diag *diag);
 int fp__collect_reboot(const char *root, struct fp_inventory *inv,
 		       struct fp_diag *diag);
 

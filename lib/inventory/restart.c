@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,13 +48,16 @@ static bool line_deleted(const char *line, size_t n)
 	return slash && system_path(slash, n - (size_t)(slash - line));
 }
 
-static bool maps_deleted(int dirfd)
+static bool maps_deleted(int procfd, const char *pid)
 {
 	char buf[32768];
 	size_t have = 0, total = 0;
-	int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+	char rel[64];
+	int fd;
 	bool found = false;
 
+	snprintf(rel, sizeof(rel), "%.20s/maps", pid);
+	fd = openat(procfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	for (;;) {
@@ -85,10 +89,13 @@ out_close:
 	return found;
 }
 
-static bool exe_deleted(int dirfd)
+static bool exe_deleted(int procfd, const char *pid)
 {
-	char target[4096];
-	ssize_t n = readlinkat(dirfd, "exe", target, sizeof(target) - 1);
+	char target[4096], rel[64];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%.20s/exe", pid);
+	n = readlinkat(procfd, rel, target, sizeof(target) - 1);
 
 	if (n <= 0)
 		return false;
@@ -196,85 +203,83 @@ static time_t start_time(int procfd, const char *pid, time_t btime, long hz,
 	return btime && hz > 0 ? btime + (time_t)(ticks / (unsigned long long)hz) : 0;
 }
 
-int fp__collect_restarts(struct fp_inventory *inv, bool all, struct fp_diag *diag)
+int fp__restart_scan(bool all, int *pids, size_t max, size_t *ret_n)
 {
-	/* Margin for package scripts that run after the database's last write. */
-	const time_t slack = 600;
+	/*
+	 * Package managers write their database after removing replaced
+	 * files (dpkg after each unpack and configure; rpm, pacman and apk
+	 * per transaction), so a process started after its last write maps
+	 * only what is installed now.  Two seconds cover the rounding of
+	 * the start time and the modification time.
+	 */
+	const time_t slack = 2;
 	time_t btime = boot_time(), changed = btime && !all ? last_package_change() : 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	pid_t self = getpid();
+	size_t n = 0;
 
+	*ret_n = 0;
 	if (!d)
 		return 0;
-	inv->restarts = fp_arena_calloc(&inv->arena, 64, sizeof(*inv->restarts));
-	size_t cap = 64;
-	if (!inv->restarts)
-		goto out_nomem;
-	while ((e = readdir(d))) {
-		char comm[64];
+	while (n < max && (e = readdir(d))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 		time_t started;
-		bool user;
-		int pfd;
+		bool user, hit;
 
-		if (*end || pid <= 0 || pid == self)
+		if (*end || pid <= 0 || pid > INT32_MAX || pid == self)
 			continue;
 		/* Paths relative to /proc: no directory fd per process, as
 		 * few system calls as possible for the many that are skipped. */
 		started = start_time(dirfd(d), e->d_name, btime, hz, &user);
 		if (!user || (changed && started > changed + slack))
 			continue;
-		pfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
-			continue;
-		if (!exe_deleted(pfd) && !maps_deleted(pfd)) {
-			close(pfd);
-			continue;
-		}
-		if (inv->n_restarts == cap) {
-			struct fp_restart *n;
-			if (cap >= RESTART_MAX) {
-				close(pfd);
-				break;
-			}
-			n = fp_arena_calloc(&inv->arena, cap * 2, sizeof(*n));
-			if (!n) {
-				close(pfd);
-				goto out_nomem;
-			}
-			memcpy(n, inv->restarts, cap * sizeof(*n));
-			inv->restarts = n;
-			cap *= 2;
-		}
-		{
-			struct fp_restart *r = &inv->restarts[inv->n_restarts];
-			int fd = openat(pfd, "comm", O_RDONLY | O_CLOEXEC);
-			ssize_t k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
-			if (fd >= 0)
-				close(fd);
-			if (k < 0)
-				k = 0;
-			while (k && (comm[k - 1] == '\n'))
-				k--;
-			comm[k] = '\0';
-			for (ssize_t i = 0; i < k; i++)
-				if ((unsigned char)comm[i] < ' ' || comm[i] == 0x7f)
-					comm[i] = '?';
-			r->pid = (int)pid;
-			r->name = fp_arena_strdup(&inv->arena, comm);
-			r->unit = unit_of(inv, pfd);
-			close(pfd);
-			if (!r->name)
-				goto out_nomem;
-			inv->n_restarts++;
-		}
+		hit = exe_deleted(dirfd(d), e->d_name) || maps_deleted(dirfd(d), e->d_name);
+		if (hit)
+			pids[n++] = (int)pid;
 	}
 	closedir(d);
+	*ret_n = n;
 	return 0;
-out_nomem:
-	closedir(d);
-	return fp_diag_set(diag, FP_ENOMEM, 0, 0, "out of memory");
+}
+
+int fp__restart_add(struct fp_inventory *inv, const int *pids, size_t n,
+		    struct fp_diag *diag)
+{
+	inv->restarts = fp_arena_calloc(&inv->arena, n ? n : 1, sizeof(*inv->restarts));
+	if (!inv->restarts)
+		return fp_diag_set(diag, FP_ENOMEM, 0, 0, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct fp_restart *r = &inv->restarts[inv->n_restarts];
+		char path[64], comm[64];
+		int pfd;
+		ssize_t k;
+
+		snprintf(path, sizeof(path), "/proc/%d", pids[i]);
+		pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			continue; /* gone since the scan */
+		int fd = openat(pfd, "comm", O_RDONLY | O_CLOEXEC);
+		k = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (k < 0)
+			k = 0;
+		while (k && comm[k - 1] == '\n')
+			k--;
+		comm[k] = '\0';
+		for (ssize_t j = 0; j < k; j++)
+			if ((unsigned char)comm[j] < ' ' || comm[j] == 0x7f)
+				comm[j] = '?';
+		r->pid = pids[i];
+		r->name = fp_arena_strdup(&inv->arena, comm);
+		r->unit = unit_of(inv, pfd);
+		close(pfd);
+		if (!r->name)
+			return fp_diag_set(diag, FP_ENOMEM, 0, 0, "out of memory");
+		inv->n_restarts++;
+	}
+	return 0;
 }
