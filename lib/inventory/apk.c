@@ -68,7 +68,7 @@ int fp_apk_installed_parse(const char *data, size_t len, const char *label,
 	fp_diag_init(diag, label);
 	memset(v, 0, sizeof(v));
 	memset(at, 0, sizeof(at));
-	while ((r = fp__next_line(data, len, &pos, &lineno, true, &line, diag)) > 0) {
+	while ((r = fp__next_line(data, len, &pos, &lineno, 1, &line, diag)) > 0) {
 		int k;
 
 		if (line.len == 0) {

@@ -55,7 +55,7 @@ int fp__parse_snap_list(const char *data, size_t len, struct fp_inventory *inv)
 	struct fp_str line;
 	int r = 0;
 
-	while (r == 0 && fp__next_line(data, len, &pos, &lineno, false, &line, NULL) > 0) {
+	while (r == 0 && fp__next_line(data, len, &pos, &lineno, 0, &line, NULL) > 0) {
 		struct fp_str f[6];
 		size_t n = split(line, ' ', f, 6);
 
@@ -76,7 +76,7 @@ int fp__parse_flatpak_list(const char *data, size_t len, struct fp_inventory *in
 	struct fp_str line;
 	int r = 0;
 
-	while (r == 0 && fp__next_line(data, len, &pos, &lineno, false, &line, NULL) > 0) {
+	while (r == 0 && fp__next_line(data, len, &pos, &lineno, 0, &line, NULL) > 0) {
 		struct fp_str f[5] = { { "", 0 } };
 		size_t n = split(line, '\t', f, 5);
 

@@ -39,7 +39,13 @@ struct stanza {
 
 static int field_of(struct fp_str name)
 {
-	/* Field names are case-insensitive in deb822. */
+	/* Field names are case-insensitive in deb822.  Most lines are other
+	 * fields: rule them out by length and first letter first. */
+	char c = (char)(name.p[0] | 0x20);
+
+	if ((name.len != 6 && name.len != 7 && name.len != 12) ||
+	    (c != 'p' && c != 's' && c != 'v' && c != 'a'))
+		return -1;
 	for (int i = 0; i < F__COUNT; i++)
 		if (name.len == fields[i].len &&
 		    !strncasecmp(name.p, fields[i].name, name.len))
@@ -208,18 +214,19 @@ int fp_dpkg_status_parse(const char *data, size_t len, const char *label,
 	fp_diag_init(diag, label);
 	memset(&s, 0, sizeof(s));
 	s.last = -1;
-	while ((r = fp__next_line(data, len, &pos, &lineno, true, &line, diag)) > 0) {
+	if ((r = fp__check_binary(data, len, diag)))
+		return r;
+	while ((r = fp__next_line(data, len, &pos, &lineno, 1 | FP__LINE_NUL_CHECKED,
+				  &line, diag)) > 0) {
 		const char *colon;
 		struct fp_str name, value;
 		int f;
 
-		if (fp_str_trim(line).len == 0) {
-			r = end_stanza(&s, inv, diag);
-			if (r)
-				return r;
-			continue;
-		}
-		if (line.p[0] == ' ' || line.p[0] == '\t') {
+		/* Continuation lines are most lines: decide on them first. */
+		if (line.len && (line.p[0] == ' ' || line.p[0] == '\t') &&
+		    ((line.len >= 2 && line.p[1] != ' ' && line.p[1] != '\t' &&
+		      line.p[1] != '\r') ||
+		     fp_str_trim(line).len)) {
 			if (!s.start)
 				return fp_diag_set(diag, FP_EINVAL, lineno, 1,
 						   "continuation line outside a field");
@@ -227,6 +234,12 @@ int fp_dpkg_status_parse(const char *data, size_t len, const char *label,
 				return fp_diag_set(diag, FP_EINVAL, lineno, 1,
 						   "field %s must be one line",
 						   fields[s.last].name);
+			continue;
+		}
+		if (fp_str_trim(line).len == 0) {
+			r = end_stanza(&s, inv, diag);
+			if (r)
+				return r;
 			continue;
 		}
 		colon = memchr(line.p, ':', line.len);

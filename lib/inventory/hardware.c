@@ -52,7 +52,7 @@ static void cpu(struct fp_inventory *inv)
 	long count = sysconf(_SC_NPROCESSORS_CONF);
 
 	while (n > 0 && !inv->hw.cpu_model &&
-	       fp__next_line(data, (size_t)n, &pos, &lineno, false, &line, NULL) > 0) {
+	       fp__next_line(data, (size_t)n, &pos, &lineno, 0, &line, NULL) > 0) {
 		const char *colon = memchr(line.p, ':', line.len);
 		struct fp_str key, val;
 		if (!colon)

@@ -39,11 +39,16 @@ long fp__read_small(const char *path, char *out, size_t n);
  * Split off the next line of data[*pos..len): the line without its '\n'.
  * Returns 1 with a line, 0 at the end, or FP_EINVAL with the diag set for
  * an over-long line, a NUL byte, or a last line without its newline
- * ('need_nl').  '*lineno' is advanced.
+ * ('need_nl' true).  '*lineno' is advanced.  'need_nl' may also carry
+ * FP__LINE_NUL_CHECKED: the caller ran fp__check_binary over all of data.
  */
+#define FP__LINE_NUL_CHECKED 2u
 int fp__next_line(const char *data, size_t len, size_t *pos,
-		  unsigned long *lineno, bool need_nl, struct fp_str *ret,
+		  unsigned long *lineno, unsigned need_nl, struct fp_str *ret,
 		  struct fp_diag *diag);
+
+/* FP_EINVAL with the diag at the line and column of the first NUL byte. */
+int fp__check_binary(const char *data, size_t len, struct fp_diag *diag);
 
 /* Printable ASCII with no spaces, 1..max bytes. */
 bool fp__is_token(struct fp_str s, size_t max);

@@ -180,8 +180,24 @@ long fp__read_small(const char *path, char *out, size_t n)
 	return (long)got;
 }
 
+int fp__check_binary(const char *data, size_t len, struct fp_diag *diag)
+{
+	const char *nul = memchr(data, '\0', len);
+	unsigned long line = 1;
+	const char *bol = data;
+
+	if (!nul)
+		return 0;
+	for (const char *p = data; (p = memchr(p, '\n', (size_t)(nul - p))); p++) {
+		line++;
+		bol = p + 1;
+	}
+	return fp_diag_set(diag, FP_EINVAL, line, (unsigned long)(nul - bol) + 1,
+			   "binary data (NUL byte)");
+}
+
 int fp__next_line(const char *data, size_t len, size_t *pos,
-		  unsigned long *lineno, bool need_nl, struct fp_str *ret,
+		  unsigned long *lineno, unsigned need_nl, struct fp_str *ret,
 		  struct fp_diag *diag)
 {
 	size_t start = *pos, room, n;
@@ -198,7 +214,7 @@ int fp__next_line(const char *data, size_t len, size_t *pos,
 			return fp_diag_set(diag, FP_EINVAL, *lineno, 0,
 					   "line too long (over %d bytes)",
 					   FP_INV_MAX_LINE);
-		if (need_nl)
+		if (need_nl & 1)
 			return fp_diag_set(diag, FP_EINVAL, *lineno, 0,
 					   "truncated: last line has no newline");
 		n = room;
@@ -207,7 +223,7 @@ int fp__next_line(const char *data, size_t len, size_t *pos,
 		n = (size_t)(nl - (data + start));
 		*pos = start + n + 1;
 	}
-	if (memchr(data + start, '\0', n))
+	if (!(need_nl & FP__LINE_NUL_CHECKED) && memchr(data + start, '\0', n))
 		return fp_diag_set(diag, FP_EINVAL, *lineno,
 				   (unsigned long)((const char *)memchr(data + start, '\0', n) -
 						   (data + start)) + 1,

@@ -80,7 +80,7 @@ int fp_os_release_parse(const char *data, size_t len, const char *label,
 	if (len > 64 * 1024)
 		return fp_diag_set(diag, FP_ETOOBIG, 0, 0,
 				   "file too large (%zu bytes, limit 65536)", len);
-	while ((r = fp__next_line(data, len, &pos, &lineno, false, &line, diag)) > 0) {
+	while ((r = fp__next_line(data, len, &pos, &lineno, 0, &line, diag)) > 0) {
 		struct fp_str t = fp_str_trim(line), key;
 		const char *eq, *why = "";
 		long n;

@@ -46,7 +46,7 @@ int fp_pacman_desc_parse(const char *data, size_t len, const char *label,
 	fp_diag_init(diag, label);
 	if (len > DESC_MAX)
 		return fp_diag_set(diag, FP_ETOOBIG, 0, 0, "file too large");
-	while ((r = fp__next_line(data, len, &pos, &lineno, false, &line, diag)) > 0) {
+	while ((r = fp__next_line(data, len, &pos, &lineno, 0, &line, diag)) > 0) {
 		if (line.len && line.p[line.len - 1] == '\r')
 			line.len--;
 		if (line.len == 0) {

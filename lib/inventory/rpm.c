@@ -122,7 +122,7 @@ int fp_rpm_query_parse(const char *data, size_t len, const char *label,
 	int r;
 
 	fp_diag_init(diag, label);
-	while ((r = fp__next_line(data, len, &pos, &lineno, true, &line, diag)) > 0) {
+	while ((r = fp__next_line(data, len, &pos, &lineno, 1, &line, diag)) > 0) {
 		struct fp_str f[R__COUNT + 2];
 		size_t n = 0, start = 0;
 

@@ -303,7 +303,7 @@ int fp__collect_reboot(const char *root, struct fp_inventory *inv,
 		if (fp__file_map(path, 1 << 20, &f, NULL))
 			continue;
 		/* Package names, one a line; anything odd is skipped. */
-		while (fp__next_line(f.data, f.len, &pos, &lineno, false, &line,
+		while (fp__next_line(f.data, f.len, &pos, &lineno, 0, &line,
 				     NULL) > 0) {
 			char name[257];
 			line = fp_str_trim(line);
