@@ -34,10 +34,12 @@
 
 /*
  * Query pending updates for the live system ('root' NULL or "/") or for
- * an offline root filesystem at 'root'.  The backend is picked by what
- * exists under root (apt: var/lib/dpkg/status and an apt-get binary; dnf:
- * an rpm database and dnf; zypper: an rpm database, etc/zypp and zypper;
- * pacman: var/lib/pacman/local; apk: lib/apk/db/installed).
+ * an offline root filesystem at 'root' (resolved to an absolute path
+ * first; a missing root is FP_ENOENT).  The backend is picked by what
+ * exists under root, in this order (each also needs its tool on PATH):
+ * apt: var/lib/dpkg/status; zypper: an rpm database and etc/zypp; dnf: an
+ * rpm database and etc/dnf or etc/yum.repos.d; pacman:
+ * var/lib/pacman/local; apk: lib/apk/db/installed.
  *
  * On success fills inv->updates, inv->n_updates, inv->package_manager,
  * inv->updates_checked = true and inv->metadata_age_seconds (-1 unknown),
@@ -45,15 +47,16 @@
  * returns FP_EUNSUPPORTED with updates_checked false.
  *
  * With FP_UPDATES_REFRESH the metadata refresh runs first; if it fails
- * the query still runs against the old metadata, the function returns
- * 0 and 'ret_refresh_err' (may be NULL) gets the refresh error, with
- * 'diag' saying why.  On a query failure nothing in 'inv' changes except
- * arena usage and 'diag' says what failed.
+ * the query still runs against the old metadata and the function returns
+ * 0 with 'diag' saying why the refresh failed (fp_updates_query2 also
+ * hands back the refresh error).  On a query failure nothing in 'inv'
+ * changes except arena usage and 'diag' says what failed.
  */
 int fp_updates_query(const char *root, unsigned flags,
 		     struct fp_inventory *inv, struct fp_diag *diag);
 
-/* Same as fp_updates_query, also reporting a refresh failure. */
+/* Same as fp_updates_query; on success *ret_refresh_err (may be NULL)
+ * is 0 or the error of a failed refresh. */
 int fp_updates_query2(const char *root, unsigned flags,
 		      struct fp_inventory *inv, int *ret_refresh_err,
 		      struct fp_diag *diag);
