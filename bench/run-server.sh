@@ -48,7 +48,7 @@ secret=$("$bin/fleetpatch" --server "$url" --token "$token" enroll-secret create
 echo "## check-ins: $agents agents, $conns connections, $secs s per phase"
 nice -n 5 "$bin/fleetpatch-loadgen" --server "$url" --secret "$secret" \
 	--agents "$agents" --connections "$conns" --duration "$secs" \
-	--phases enroll,full,unchanged,delta,unchanged --no-progress
+	--phases enroll,first,full,unchanged,delta --no-progress
 echo "server RSS $(rss) (peak $(hwm))"
 stop_server
 

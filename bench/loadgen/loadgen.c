@@ -3,7 +3,8 @@
  * fleetpatch-loadgen: N simulated agents against a real fleetpatchd over
  * loopback.  One thread, non-blocking sockets and epoll, HTTP/1.1
  * keep-alive; a fixed number of connections each carry one request at a
- * time.  Phases: enroll (every agent once), then timed rounds of full
+ * time.  Phases: enroll and first (every agent once: enrollment, then
+ * its first check-in with the full inventory), then timed rounds of full
  * inventories, unchanged check-ins and delta check-ins.  Reports
  * throughput, latency percentiles and errors per phase.
  */
@@ -33,9 +34,10 @@
 #include "loadgen.h"
 #include "opt.h"
 
-enum kind { K_ENROLL, K_FULL, K_UNCHANGED, K_DELTA };
+/* K_FIRST: every enrolled agent's first check-in (full), once each. */
+enum kind { K_ENROLL, K_FULL, K_UNCHANGED, K_DELTA, K_FIRST };
 static const char *const kind_names[] = { "enroll", "full", "unchanged",
-					  "delta" };
+					  "delta", "first" };
 
 struct agent {
 	char cred[64];
@@ -88,6 +90,7 @@ static struct {
 	time_t now_t;
 	unsigned long next_agent;
 	unsigned long issued, completed;
+	unsigned long cursor; /* next agent of a once-each phase */
 	struct stats st;
 } G;
 
@@ -209,18 +212,18 @@ static void conn_close(struct conn *c)
 /* Pick the next agent for a phase; -1 when none is available. */
 static long pick_agent(enum kind k)
 {
+	/* Once-each phases; failures are not retried. */
+	if (k == K_ENROLL || k == K_FIRST) {
+		while (k == K_FIRST && G.cursor < G.agents &&
+		       !G.ag[G.cursor].enrolled)
+			G.cursor++;
+		return G.cursor < G.agents ? (long)G.cursor++ : -1;
+	}
 	for (unsigned tries = 0; tries < G.agents; tries++) {
 		unsigned a = (unsigned)(G.next_agent++ % G.agents);
 		struct agent *g = &G.ag[a];
 
-		if (g->busy)
-			continue;
-		if (k == K_ENROLL) {
-			if (g->enrolled)
-				continue;
-			return a;
-		}
-		if (g->enrolled)
+		if (!g->busy && g->enrolled)
 			return a;
 	}
 	return -1;
@@ -234,7 +237,7 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 	int v = g->variant, nv = !v, w1, w3;
 	size_t body;
 
-	if (k != K_ENROLL && g->need_full)
+	if (k == K_FIRST || (k != K_ENROLL && g->need_full))
 		k = K_FULL;
 	c->kind = k;
 	c->iov[1].iov_base = NULL;
@@ -496,17 +499,18 @@ static void run_phase(enum kind k)
 {
 	struct epoll_event evs[256];
 	double t0 = now_s(), limit, last_progress = t0;
-	unsigned long enrolled_target = G.agents;
 
 	fp_free(G.st.lat);
 	memset(&G.st, 0, sizeof(G.st));
-	G.issued = G.completed = 0;
-	limit = k == K_ENROLL ? (G.enroll_limit > 0 ? G.enroll_limit : 1e12)
-			      : G.duration;
+	G.issued = G.completed = G.cursor = 0;
+	limit = k == K_ENROLL || k == K_FIRST
+			? (G.enroll_limit > 0 ? G.enroll_limit : 1e12)
+			: G.duration;
 	for (;;) {
 		double t = now_s(), el = t - t0;
 		int stop = interrupted || el >= limit ||
-			   (k == K_ENROLL && G.st.ok >= enrolled_target);
+			   ((k == K_ENROLL || k == K_FIRST) &&
+			    G.cursor >= G.agents);
 		int busy = 0, n;
 
 		for (unsigned i = 0; i < G.conc; i++) {
@@ -519,9 +523,6 @@ static void run_phase(enum kind k)
 			if (stop)
 				continue;
 			if (G.rate > 0 && (double)G.issued >= G.rate * el)
-				continue;
-			if (k == K_ENROLL &&
-			    G.issued - G.completed + G.st.ok >= enrolled_target)
 				continue;
 			start(c, k);
 			busy += c->active;
@@ -566,7 +567,8 @@ static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: fleetpatch-loadgen --server http://127.0.0.1:PORT --secret S\n"
-		"         [--agents N] [--connections C] [--phases enroll,full,unchanged,delta]\n"
+		"         [--agents N] [--connections C]\n"
+		"         [--phases enroll,first,full,unchanged,delta]\n"
 		"         [--duration SECS] [--rate PER_SECOND] [--enroll-limit SECS]\n"
 		"         [--enroll-inventory full|empty] [--images K]\n"
 		"         [--min-packages N] [--max-packages N] [--seed N] [--json]\n");
@@ -612,7 +614,7 @@ static int num_opt(const char *s, double lo, double hi, double *ret)
 
 int main(int argc, char **argv)
 {
-	const char *server = NULL, *phases = "enroll,full,unchanged,delta";
+	const char *server = NULL, *phases = "enroll,first,full,unchanged,delta";
 	const char *enroll_inv = "full";
 	struct lg_pool_opts po = { 5, 800, 1500, 1 };
 	double agents = 1000, conc = 64, images = 5, minp = 800, maxp = 1500,

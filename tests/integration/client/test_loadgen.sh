@@ -8,14 +8,14 @@ server_init
 server_start
 secret=$(cli enroll-secret create) || fail "secret"
 "$BIN/fleetpatch-loadgen" --server "$URL" --secret "$secret" --agents 50 \
-	--connections 8 --duration 1 --phases enroll,full,delta,unchanged \
+	--connections 8 --duration 1 --phases enroll,first,full,delta,unchanged \
 	--min-packages 800 --max-packages 900 --images 2 --json --no-progress \
 	>"$T/lg.json" || fail "loadgen"
 cat "$T/lg.json"
-assert_eq "phases" 4 "$(wc -l <"$T/lg.json")"
+assert_eq "phases" 5 "$(wc -l <"$T/lg.json")"
 assert_eq "errors" 0 "$(jq -s 'map(.errors) | add' "$T/lg.json")"
 assert_eq "enrolled" 50 "$(jq -s '.[] | select(.phase == "enroll") | .ok' "$T/lg.json")"
-for p in full delta unchanged; do
+for p in first full delta unchanged; do
 	n=$(jq -s ".[] | select(.phase == \"$p\") | .ok" "$T/lg.json")
 	[ "$n" -gt 0 ] || fail "no successful $p check-in"
 done
