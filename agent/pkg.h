@@ -140,6 +140,14 @@ void agent_argv_release(struct agent_argv *a);
 char *agent_log_tail(const struct fp_buf *log, size_t max);
 
 /*
+ * apt's audit of `dpkg-query -W -f='${db:Status-Abbrev}\t${Package}\t
+ * ${Version}\n'` output: one report line per package dpkg left half-way
+ * (unpacked, half-configured, half-installed, triggers, reinst-required).
+ * Returns whether there was any.  Exposed for tests and fuzzing.
+ */
+bool agent_apt_audit_parse(const char *data, struct fp_buf *report);
+
+/*
  * The caller's environment with 'extra' ("KEY=value", NULL-terminated)
  * set, replacing the same keys.  Free the array (not the strings) with
  * fp_free.  NULL when out of memory.

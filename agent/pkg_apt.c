@@ -332,8 +332,7 @@ static int apt_available(const struct agent_pkg_ctx *ctx, const char *name,
 	return *ret_local_file ? 0 : FP_ENOENT;
 }
 
-static int apt_audit(const struct agent_pkg_ctx *ctx, struct fp_buf *report,
-		     bool *ret_found)
+bool agent_apt_audit_parse(const char *data, struct fp_buf *report)
 {
 	static const struct {
 		char c;
@@ -345,6 +344,37 @@ static int apt_audit(const struct agent_pkg_ctx *ctx, struct fp_buf *report,
 		{ 'W', "awaiting trigger processing" },
 		{ 't', "triggers pending" },
 	};
+	bool found = false;
+
+	/* "SSE\tname\tversion" per line: desired, status, error flags */
+	for (const char *line = data; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *t1 = memchr(line, '\t', len);
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - line))
+				    : NULL;
+		bool reinst = t1 && t1 - line >= 3 && line[2] == 'R';
+
+		for (size_t i = 0; t2 && t1 - line >= 2 && i < FP_ARRAY_SIZE(states);
+		     i++) {
+			if (line[1] != states[i].c && !reinst)
+				continue;
+			fp_buf_addf(report, "dpkg: %.*s %.*s is %s\n",
+				    (int)(t2 - t1 - 1), t1 + 1,
+				    (int)(len - (size_t)(t2 + 1 - line)), t2 + 1,
+				    reinst ? "in need of reinstallation"
+					   : states[i].what);
+			found = true;
+			break;
+		}
+		line += len + (end ? 1 : 0);
+	}
+	return found;
+}
+
+static int apt_audit(const struct agent_pkg_ctx *ctx, struct fp_buf *report,
+		     bool *ret_found)
+{
 	struct apt_env e;
 	struct fp_buf out;
 	char upd[4096 + 16];
@@ -356,26 +386,8 @@ static int apt_audit(const struct agent_pkg_ctx *ctx, struct fp_buf *report,
 		return r;
 	fp_buf_init(&out, (size_t)16 << 20);
 	r = dpkg_query(ctx, &e, NULL, &out, &ex);
-	for (char *line = out.data; r == 0 && *line;) {
-		char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		char *t1 = memchr(line, '\t', len);
-
-		for (size_t i = 0; t1 && len > 2 && i < FP_ARRAY_SIZE(states); i++)
-			if (line[1] == states[i].c || (i == 0 && line[2] == 'R')) {
-				char *t2 = memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - line));
-				int nl = t2 ? (int)(t2 - t1 - 1) : 0;
-				fp_buf_addf(report, "dpkg: %.*s %.*s is %s\n",
-					    nl, t1 + 1,
-					    t2 ? (int)(len - (size_t)(t2 + 1 - line)) : 0,
-					    t2 ? t2 + 1 : "",
-					    line[2] == 'R' ? "in need of reinstallation"
-							   : states[i].what);
-				found = true;
-				break;
-			}
-		line += len + (end ? 1 : 0);
-	}
+	if (r == 0)
+		found = agent_apt_audit_parse(out.data, report);
 	/* Journal entries dpkg did not fold back into status: it was killed. */
 	snprintf(upd, sizeof(upd), "%s/updates", e.admindir);
 	d = opendir(upd);

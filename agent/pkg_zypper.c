@@ -86,7 +86,6 @@ static int zypper_install(const struct agent_pkg_ctx *ctx,
 {
 	struct zypper_run z;
 	struct agent_argv a = { 0 };
-	size_t n_remove = 0;
 	int r, ex = 0;
 
 	if ((r = zypper_begin(ctx, &z, &a)))
@@ -106,7 +105,6 @@ static int zypper_install(const struct agent_pkg_ctx *ctx,
 					reqs[i].version);
 		else
 			agent_argv_add(&a, reqs[i].name);
-		n_remove += reqs[i].remove;
 	}
 	r = a.err ? a.err : agent_pkg_run(ctx, a.v, z.envp, NULL, &ex);
 	zypper_end(&z, &a);
