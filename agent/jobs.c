@@ -13,6 +13,7 @@
 
 #include "fleetpatch/alloc.h"
 #include "fleetpatch/exec.h"
+#include "fleetpatch/inventory.h"
 #include "fleetpatch/util.h"
 #include "jobs.h"
 #include "notify.h"
@@ -641,6 +642,35 @@ static int audit_repair(const struct agent_pkg_backend *be,
 	return r;
 }
 
+/*
+ * Re-inventory after a job: the result carries the hash of the package
+ * set as it is now (fp_inventory_hash, as in every check-in), so the
+ * server can tell the job's effect is in the next inventory, which the
+ * run loop collects afresh.  Packages only: the pending-updates query is
+ * the run loop's business.
+ */
+static void reinventory(const struct agent_apply_opts *o, json_t *res)
+{
+	struct fp_inventory inv;
+	struct fp_diag diag;
+	char hash[65], err[300];
+
+	fp_inventory_init(&inv);
+	fp_diag_init(&diag, NULL);
+	if (fp_inventory_collect(agent_root_is_live(o->root) ? NULL : o->root,
+				 FP_INV_PACKAGES, &inv, &diag) == 0) {
+		fp_inventory_sort(&inv);
+		fp_inventory_hash(&inv, hash);
+		json_object_set_new(res, "inventory_hash", json_string(hash));
+		json_object_set_new(res, "inventory_packages",
+				    json_integer((json_int_t)inv.n_packages));
+	} else {
+		fp_diag_format(&diag, err, sizeof(err));
+		json_object_set_new(res, "inventory_error", json_string(err));
+	}
+	fp_inventory_release(&inv);
+}
+
 static int validate_for(const struct agent_pkg_backend *be,
 			const struct fp_job *job, struct fp_buf *err)
 {
@@ -824,6 +854,7 @@ report:
 		json_object_set_new(res, "rollback_error", json_string(rberr.data));
 	if (found)
 		json_object_set_new(res, "found", json_incref(found));
+	reinventory(o, res);
 	if ((r = save_result(o->state_dir, job->job_id, res)))
 		goto out;
 	remove_journal(o->state_dir);

@@ -86,7 +86,8 @@ int agent_job_verify(const void *doc, size_t len,
  *    "packages": [{"name","old_version","new_version","result","log_tail"}]}
  * plus "backend", "log_tail" (the last 4 KiB of everything run),
  * "rolled_back", "rollback_error" ("rollback impossible: ..."),
- * "reboot_action"; saved as state_dir/results/ID.json.  Returns 0 when
+ * "reboot_action", "inventory_hash" and "inventory_packages" (the package
+ * set re-read after the job); saved as state_dir/results/ID.json.  Returns 0 when
  * the job ran (even if it failed: see "status"), the refusal error of
  * agent_job_verify (no result then), or FP_EBUSY when another job holds
  * the lock past job_lock_wait_s.

@@ -65,6 +65,8 @@ for r in $ROOTS; do
 	expect_eq "old" "$(res '.packages[0].old_version')" 1.0
 	expect_eq "new" "$(res '.packages[0].new_version')" 1.1
 	expect_eq "db on $r" "$(dbver "$r")" "ii 1.1"
+	expect_eq "re-inventoried ($(res .inventory_error))" "$(res '.inventory_hash | length')" 64
+	expect_eq "inventory size" "$(res .inventory_packages)" 1
 	expect_eq "journal removed" "$(ls "$r.state/journal.json" 2>/dev/null || true)" ""
 	[ -s "$r.state/results/$JOB_ID.json" ] || fail "result not saved"
 	expect_eq "result file mode" "$(stat -c %a "$r.state/results/$JOB_ID.json")" 600

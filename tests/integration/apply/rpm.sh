@@ -53,6 +53,7 @@ for r in $ROOTS; do
 	expect_eq "old" "$(res '.packages[0].old_version')" 1.0-1
 	expect_eq "new" "$(res '.packages[0].new_version')" 1.1-1
 	expect_eq "db" "$(dbver "$r")" 1.1-1
+	expect_eq "re-inventoried ($(res .inventory_error))" "$(res '.inventory_hash | length')" 64
 done
 
 step "the broken 1.2 fails (pretrans) and nothing changes"
