@@ -10,6 +10,9 @@ SERVER_PID=
 PORT=
 URL=
 TOKEN=
+SCHEME=http      # https with SERVER_ARGS="--tls-cert F --tls-key F"
+SERVER_ARGS=
+CURL_CA=         # --cacert for the health check over https
 
 cleanup() {
 	if [ -n "$SERVER_PID" ]; then
@@ -49,12 +52,14 @@ server_start() {
 	want=${1:-}
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=${want:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))}
+		# shellcheck disable=SC2086
 		"$BIN/fleetpatchd" --data "$T/data" --listen "127.0.0.1:$PORT" \
-			>>"$T/server.log" 2>&1 &
+			$SERVER_ARGS >>"$T/server.log" 2>&1 &
 		SERVER_PID=$!
-		URL="http://127.0.0.1:$PORT"
+		URL="$SCHEME://127.0.0.1:$PORT"
 		for _ in $(seq 1 100); do
-			if curl -fsS "$URL/api/v1/health" >/dev/null 2>&1; then
+			# shellcheck disable=SC2086
+			if curl -fsS $CURL_CA "$URL/api/v1/health" >/dev/null 2>&1; then
 				return 0
 			fi
 			kill -0 "$SERVER_PID" 2>/dev/null || break
