@@ -4,7 +4,9 @@
 # server's memory.  Usage: bench/run-server.sh BUILD_DIR
 # Knobs (environment): FP_BENCH_AGENTS (2000), FP_BENCH_SECONDS (10 per
 # phase), FP_BENCH_CONNECTIONS (64), FP_BENCH_ENROLL_HOSTS (1000000),
-# FP_BENCH_ENROLL_SECONDS (300: the mass enrollment stops there).
+# FP_BENCH_ENROLL_SECONDS (300: the mass enrollment stops there),
+# FP_BENCH_ENROLL_INVENTORY (full: each enrollment carries an image's
+# packages; empty: identity only, the fast path to many hosts).
 set -eu
 build=$(cd "${1:-build}" && pwd)
 bin=$build/bin
@@ -13,6 +15,7 @@ secs=${FP_BENCH_SECONDS:-10}
 conns=${FP_BENCH_CONNECTIONS:-64}
 mass=${FP_BENCH_ENROLL_HOSTS:-1000000}
 mass_secs=${FP_BENCH_ENROLL_SECONDS:-300}
+mass_inv=${FP_BENCH_ENROLL_INVENTORY:-full}
 T=$(mktemp -d "${TMPDIR:-/tmp}/fp-bench.XXXXXX")
 pid=
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT INT TERM
@@ -57,9 +60,9 @@ stop_server
 start_server
 url=http://127.0.0.1:$port
 secret=$("$bin/fleetpatch" --server "$url" --token "$token" enroll-secret create)
-echo "## mass enrollment: up to $mass hosts in $mass_secs s"
+echo "## mass enrollment: up to $mass hosts in $mass_secs s ($mass_inv inventories)"
 nice -n 5 "$bin/fleetpatch-loadgen" --server "$url" --secret "$secret" \
 	--agents "$mass" --connections "$conns" --phases enroll \
-	--enroll-limit "$mass_secs" --no-progress --json | tee "$T/mass.json"
+	--enroll-limit "$mass_secs" --enroll-inventory "$mass_inv" --no-progress --json | tee "$T/mass.json"
 echo "hosts enrolled: $(jq .ok "$T/mass.json"); server RSS $(rss) (peak $(hwm)); data dir $(du -sh "$T/data" | cut -f1)"
 stop_server
