@@ -161,5 +161,55 @@ expect 200 "show after restart"
 api GET /api/v1/deployments "$ADMIN"
 [ "$(jout 'length')" = 1 ] || fail "list"
 [ "$(jout '.[0] | has("hosts")')" = false ] || fail "listing carries hosts"
+
+# the same through the CLI
+FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
+$FP rings --json >"$T/cli.json" || fail "rings --json"
+[ "$(jq -r '.[0].name' "$T/cli.json")" = prod ] || fail "rings --json: $(cat "$T/cli.json")"
+$FP rings set pilot --tag pilot --soak 2d --threshold 95 --max-failures 3 --batch 10 \
+	--window nightly --reboot window >"$T/cli.out" || fail "rings set"
+grep -q "saved ring pilot" "$T/cli.out" || fail "rings set output: $(cat "$T/cli.out")"
+$FP rings | grep -q "^pilot .*pilot .*2d .*95" || fail "rings table: $($FP rings)"
+if $FP rings set bad --threshold abc 2>"$T/cli.err"; then fail "bad threshold accepted"; fi
+$FP window set weekend --days sat,sun --start 23:00 --duration 3h --tz America/New_York >/dev/null ||
+	fail "window set"
+$FP window show weekend --at 2026-11-01T00:00:00Z --json >"$T/cli.json" || fail "window show"
+[ "$(jq -r .next_open "$T/cli.json")" = 2026-11-01T03:00:00Z ] || fail "window show: $(cat "$T/cli.json")"
+$FP window | grep -q "^weekend" || fail "window list"
+printf '{"name":"sec","selector":"security","auto_approve":false,"every":"1d","stages":[{"ring":"test","soak":"2d","success_threshold":95},{"ring":"prod"}]}' >"$T/policy.json"
+$FP policy set "$T/policy.json" >/dev/null || fail "policy set"
+$FP policy --json | jq -e '.[0].stages[0].soak == "2d"' >/dev/null || fail "policy list"
+# the policy runs at the next tick: the fleet has a pending security update
+wait_until /api/v1/deployments '[.[] | select(.created_by == "policy:sec")] | length' 1 \
+	"policy created no deployment"
+[ "$(jout '.[] | select(.created_by == "policy:sec") | .state')" = pending_approval ] ||
+	fail "policy deployment state: $(cat "$T/out")"
+[ "$(jout '.[] | select(.created_by == "policy:sec") | .what.selector')" = security ] ||
+	fail "policy deployment selector"
+if $FP deploy create --rings test,prod --package no-such-pkg 2>"$T/cli.err"; then
+	fail "deploy of a missing package accepted"
+else
+	[ $? -eq 2 ] || fail "exit status for bad input"
+fi
+grep -q 'no host in the rings has package' "$T/cli.err" || fail "cli message: $(cat "$T/cli.err")"
+$FP deploy create --rings test,prod --package marker=1.0-1 --name "cli deploy" \
+	--post-hook '["/bin/true","--quiet"]' --deadline 7d >"$T/cli.out" || fail "deploy create"
+D2=$(sed -n 's/^created deployment \([0-9]*\) (pending_approval)$/\1/p' "$T/cli.out")
+[ -n "$D2" ] || fail "deploy create output: $(cat "$T/cli.out")"
+$FP deploy approve "$D2" | grep -q "running" || fail "deploy approve"
+$FP deploy pause "$D2" | grep -q "paused" || fail "deploy pause"
+$FP deploy show "$D2" >"$T/cli.out" || fail "deploy show"
+grep -q "^test .*running" "$T/cli.out" && grep -q "^prod .*waiting" "$T/cli.out" ||
+	fail "deploy show rings: $(cat "$T/cli.out")"
+grep -q "^$H1 .*test .*sent" "$T/cli.out" || fail "deploy show hosts: $(cat "$T/cli.out")"
+$FP deploy show "$D2" --json | jq -e '.post_hook == ["/bin/true","--quiet"]' >/dev/null ||
+	fail "deploy show --json"
+if $FP deploy approve "$D2" 2>"$T/cli.err"; then fail "approve twice"; fi
+grep -q "cannot approve" "$T/cli.err" || fail "approve twice message: $(cat "$T/cli.err")"
+$FP deploy cancel "$D2" --reason "testing" | grep -q cancelled || fail "deploy cancel"
+$FP deploy list --json >"$T/cli.json" 2>"$T/cli.err" || fail "deploy list: $(cat "$T/cli.err")"
+jq -e 'length == 3' "$T/cli.json" >/dev/null || fail "deploy list: $(cat "$T/cli.json")"
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 20 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "job of a cancelled deployment delivered"
 stop_server
 echo "rollout server test passed"
