@@ -211,8 +211,12 @@ static int pacman_available(const struct agent_pkg_ctx *ctx, const char *name,
 	return *ret_local_file ? 0 : FP_ENOENT;
 }
 
-/* A pacman process is running (any root): then a db.lck is not stale. */
-static bool pacman_running(void)
+/*
+ * A pacman process works on this root: then its db.lck is not stale.  For
+ * the running system any pacman counts; for another root one whose
+ * arguments name that root.
+ */
+static bool pacman_running(const char *root)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -226,7 +230,17 @@ static bool pacman_running(void)
 			continue;
 		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
 		fp_buf_init(&b, 64);
-		found = fp_read_file(p, &b) == 0 && !strcmp(b.data, "pacman\n");
+		if (fp_read_file(p, &b) == 0 && !strcmp(b.data, "pacman\n")) {
+			found = !root[0];
+			fp_buf_release(&b);
+			fp_buf_init(&b, 1 << 16);
+			snprintf(p, sizeof(p), "/proc/%s/cmdline", de->d_name);
+			if (!found && fp_read_file(p, &b) == 0)
+				/* NUL-separated arguments */
+				for (size_t i = 0; i < b.len && !found;
+				     i += strlen(b.data + i) + 1)
+					found = strstr(b.data + i, root) != NULL;
+		}
 		fp_buf_release(&b);
 	}
 	if (d)
@@ -240,7 +254,7 @@ static int pacman_audit(const struct agent_pkg_ctx *ctx, struct fp_buf *report,
 	char lck[4096];
 
 	snprintf(lck, sizeof(lck), "%s/var/lib/pacman/db.lck", root_of(ctx));
-	*ret_found = access(lck, F_OK) == 0 && !pacman_running();
+	*ret_found = access(lck, F_OK) == 0 && !pacman_running(root_of(ctx));
 	if (*ret_found)
 		fp_buf_addf(report, "pacman: stale lock %s (pacman was interrupted)\n",
 			    lck);
@@ -252,7 +266,7 @@ static int pacman_repair(const struct agent_pkg_ctx *ctx)
 	char lck[4096];
 
 	snprintf(lck, sizeof(lck), "%s/var/lib/pacman/db.lck", root_of(ctx));
-	if (pacman_running())
+	if (pacman_running(root_of(ctx)))
 		return FP_EBUSY;
 	if (ctx->log)
 		fp_buf_addf(ctx->log, "removing stale %s\n", lck);
