@@ -273,6 +273,9 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		}
+		if (delivered)
+			agent_log("info", "delivered %u report%s", delivered,
+				  delivered == 1 ? "" : "s");
 		if (d == AGENT_DELIVERED) {
 			failures = 0;
 			sleep_until(next_round);

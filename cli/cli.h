@@ -26,6 +26,7 @@ cli_cmd_fn cmd_tags;
 cli_cmd_fn cmd_users;
 cli_cmd_fn cmd_tokens;
 cli_cmd_fn cmd_audit;
+cli_cmd_fn cmd_settings;
 cli_cmd_fn cmd_rings;
 cli_cmd_fn cmd_deploy;
 cli_cmd_fn cmd_policy;

@@ -24,6 +24,7 @@ WEAK(cmd_tags)
 WEAK(cmd_users)
 WEAK(cmd_tokens)
 WEAK(cmd_audit)
+WEAK(cmd_settings)
 WEAK(cmd_rings)
 WEAK(cmd_deploy)
 WEAK(cmd_policy)
@@ -40,6 +41,7 @@ static const struct cli_command commands[] = {
 	{ "users", cmd_users, "users and roles" },
 	{ "tokens", cmd_tokens, "API tokens" },
 	{ "audit", cmd_audit, "the audit log" },
+	{ "settings", cmd_settings, "server settings (stale_after, checkin_interval)" },
 	{ "rings", cmd_rings, "deployment rings" },
 	{ "deploy", cmd_deploy, "staged deployments" },
 	{ "policy", cmd_policy, "automatic deployment policies" },

@@ -76,8 +76,8 @@ checkin "$sa" || fail "check-in without acked state"
 
 # Stale: a host unseen for longer than stale_after is marked stale and
 # catches up in one check-in.
-curl -fsS -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-	-d '{"stale_after":"1s"}' "$URL/api/v1/settings" >/dev/null || fail "settings"
+cli settings set stale_after 1s >/dev/null || fail "settings set"
+assert_eq "stale_after" 1s "$(cli settings --json | jq -r .stale_after)"
 sleep 2.2
 assert_eq "stale hosts" host-a "$(cli hosts --stale --json | jq -r '.[].hostname')"
 set_version "$ra" zlib1g 1:1.2.13.dfsg-1+b1
@@ -87,8 +87,11 @@ host_json host-a >"$T/host4.json"
 assert_eq "stale flag" false "$(jq -r .stale "$T/host4.json")"
 jq -e '.history[] | select(.name == "zlib1g" and .new_version == "1:1.2.13.dfsg-1+b1")' \
 	"$T/host4.json" >/dev/null || fail "catch-up change missing"
-curl -fsS -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-	-d '{"stale_after":"7d"}' "$URL/api/v1/settings" >/dev/null || fail "settings"
+cli settings set stale_after 7d >/dev/null || fail "settings"
+set +e
+cli settings set stale_after soon >/dev/null 2>&1
+assert_eq "bad duration" 2 $?
+set -e
 
 # Re-enrolling the same machine keeps its host id and history; the old
 # credential stops working.
