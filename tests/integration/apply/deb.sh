@@ -337,4 +337,5 @@ set -e
 expect_eq "clean now" "$RC" 0
 expect_contains "$(cat "$W/out.txt")" "no interrupted run" "clean"
 
+check_results
 echo "OK: apply_deb ($STEP steps)"

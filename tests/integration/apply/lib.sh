@@ -72,3 +72,15 @@ apply() {
 }
 
 res() { jq -r "$1" "$W/out.json"; }
+
+# Every saved job result decodes as the server decodes results.
+check_results() {
+	local f n=0
+	for f in "$W"/*.state/results/*.json; do
+		[ -e "$f" ] || continue
+		"$SIGN" result "$f" || fail "result $f does not decode"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || fail "no results saved"
+	echo "    $n results decode as the server decodes them"
+}

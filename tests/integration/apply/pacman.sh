@@ -70,4 +70,5 @@ expect_contains "$(res '.found[]')" "stale lock" "found"
 expect_eq "repaired" "$(res .repaired)" true
 [ ! -e "$R/var/lib/pacman/db.lck" ] || fail "lock still there"
 
+check_results
 echo "OK: apply_pacman ($STEP steps)"

@@ -137,4 +137,5 @@ expect_eq "rollback rc ($(res .message))" "$RC" 0
 expect_eq "package result" "$(res '.packages[0].result')" downgraded
 expect_eq "db" "$(dbver "$Z")" 1.0-1
 
+check_results
 echo "OK: apply_rpm ($STEP steps)"

@@ -4,6 +4,8 @@
  * so the agent's verification runs against real ed25519 signatures.
  *   sign_job keygen KEYFILE        writes a key, prints the public key
  *   sign_job sign KEYFILE PAYLOAD  prints the envelope {"payload","signature"}
+ *   sign_job result FILE           checks a job result the way the server
+ *                                  decodes it (fp_job_result_from_json)
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -47,6 +49,26 @@ static int sign(const char *keyfile, const char *payload_file)
 	return 0;
 }
 
+static int check_result(const char *file)
+{
+	struct fp_job_result r;
+	struct fp_diag d;
+	char err[300];
+	json_t *j = json_load_file(file, 0, NULL);
+	int rc;
+
+	fp_job_result_init(&r);
+	fp_diag_init(&d, file);
+	rc = j ? fp_job_result_from_json(j, &r, &d) : FP_EINVAL;
+	if (rc) {
+		fp_diag_format(&d, err, sizeof(err));
+		fprintf(stderr, "sign_job: %s: %s\n", file, err);
+	}
+	fp_job_result_release(&r);
+	json_decref(j);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fp_sign_key key;
@@ -63,6 +85,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "sign"))
 		return sign(argv[2], argv[3]);
-	fprintf(stderr, "usage: sign_job keygen KEYFILE | sign KEYFILE PAYLOAD\n");
+	if (argc == 3 && !strcmp(argv[1], "result"))
+		return check_result(argv[2]);
+	fprintf(stderr, "usage: sign_job keygen KEYFILE | sign KEYFILE PAYLOAD | result FILE\n");
 	return 2;
 }
