@@ -108,6 +108,17 @@ checkin "$sa" || fail "check-in after re-enroll"
 host_json host-a >"$T/host5.json"
 [ "$(jq '.history | length' "$T/host5.json")" -ge "$events" ] || fail "history lost"
 
+# A clone (same machine-id, another hostname, the original seen recently)
+# is refused and reported, never merged.
+rc_clone=$(make_root clone 0123456789abcdef0123456789abcdef host-clone)
+if agent enroll --server "$URL" --secret "$secret" --state-dir "$T/state-clone" \
+	--root "$rc_clone" 2>"$T/clone.err"; then
+	fail "a cloned machine-id was enrolled"
+fi
+grep -q "already enrolled" "$T/clone.err" || fail "clone message: $(cat "$T/clone.err")"
+assert_eq "hosts after clone" 1 "$(cli hosts --json | jq length)"
+[ ! -e "$T/state-clone/credential" ] || fail "clone got a credential"
+
 # A revoked secret stops working at once.
 sid=$(cli enroll-secret list --json | jq -r '.[0].id')
 cli enroll-secret revoke "$sid" >/dev/null || fail "revoke"
