@@ -228,7 +228,13 @@ static int compare_batch(enum fp_ecosystem eco)
 		size_t start = 0;
 
 		if (!eof) {
-			ssize_t n = read(STDIN_FILENO, in + have, sizeof(in) - have);
+			ssize_t n;
+
+			/* Answer what was read before waiting for more, so a
+			 * caller feeding lines one by one gets its results. */
+			out_flush(&out);
+			fflush(stderr);
+			n = read(STDIN_FILENO, in + have, sizeof(in) - have);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {

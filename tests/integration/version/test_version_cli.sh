@@ -81,6 +81,19 @@ grep -q "line 1: longer than" "$tmp/err" || fail "long line message"
 printf '1 2\n' | "$fp" version compare --ecosystem rpm --batch >/dev/null ||
 	fail "clean batch exit $?"
 
+# A caller feeding one line at a time gets each answer before the next
+# line (batch output is flushed whenever input would block).
+mkfifo "$tmp/to" "$tmp/from"
+timeout 20 "$fp" version compare --ecosystem deb --batch <"$tmp/to" >"$tmp/from" 2>/dev/null &
+exec 3>"$tmp/to" 4<"$tmp/from"
+echo "1.0 2.0" >&3
+r1=$(timeout 10 sh -c 'read -r r; echo "$r"' <&4) || r1=timeout
+echo "2:1 1:2" >&3
+r2=$(timeout 10 sh -c 'read -r r; echo "$r"' <&4) || r2=timeout
+exec 3>&- 4<&-
+wait || true
+[ "$r1 $r2" = "< >" ] || fail "interactive batch: got '$r1 $r2'"
+
 # Agreement with the real tools on the tables' pairs.
 # table -> "A B" lines of the plain comparisons (no leading "-": dpkg
 # would take it for an option)
