@@ -260,6 +260,28 @@ static int load_policies(struct fpd_server *srv, struct fpd_sched *s)
 	return 0;
 }
 
+/*
+ * After a restart nobody knows whether a 'sent' job reached its host.
+ * Handing the same job out again would meet the agent's replay store and
+ * come back refused, so each such host gets a new job id: a late report
+ * of the old job is then ignored, and the new job runs (installing is
+ * idempotent).
+ */
+static void renew_sent_jobs(struct live *l)
+{
+	struct fp_deployment *d = &l->dep;
+
+	if (d->state == FP_DEP_CANCELLED || d->state == FP_DEP_COMPLETED)
+		return;
+	for (size_t k = 0; k < d->n_hosts; k++) {
+		if (d->hosts[k].state != FP_HOST_SENT)
+			continue;
+		d->job_seq++;
+		d->hosts[k].job_id = fp_rollout_job_id(d->id, d->job_seq);
+		mark(l, &d->hosts[k]);
+	}
+}
+
 static int load_deployments(struct fpd_server *srv, struct fpd_sched *s)
 {
 	struct fp_store *st = srv->store;
@@ -280,6 +302,8 @@ static int load_deployments(struct fpd_server *srv, struct fpd_sched *s)
 		if (!rc)
 			rc = st->ops->deployment_hosts(st, l->dep.id, &l->dep);
 		/* rows come sorted by host id, as fp_deployment_host needs */
+		if (!rc)
+			renew_sent_jobs(l);
 		if (rc) {
 			fpd_err("stored deployment %zu unusable: %s %s", i,
 				fp_strerror(rc), d.msg);
@@ -930,6 +954,9 @@ int fpd_sched_start(struct fpd_server *srv)
 		fpd_err("cannot load the rollout state: %s", fp_strerror(rc));
 		goto fail;
 	}
+	for (size_t i = 0; i < s->n_lives; i++)
+		if (s->lives[i]->n_dirty && (rc = live_save(srv, s->lives[i], false)))
+			goto fail;
 	if (pthread_create(&s->thread, NULL, tick_main, srv)) {
 		rc = FP_EINTERNAL;
 		goto fail;

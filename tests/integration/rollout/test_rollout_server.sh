@@ -211,5 +211,25 @@ $FP deploy list --json >"$T/cli.json" 2>"$T/cli.err" || fail "deploy list: $(cat
 jq -e 'length == 3' "$T/cli.json" >/dev/null || fail "deploy list: $(cat "$T/cli.json")"
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 20 --marker 1 --packages 5
 [ "$(jout '.jobs | length')" = 0 ] || fail "job of a cancelled deployment delivered"
+
+# a job handed out before a restart comes again under a new id (the old
+# one would meet the agent's replay store); a late report of the old one
+# is ignored
+D3=$($FP deploy create --rings test --package marker --json | jq -r .id)
+$FP deploy approve "$D3" >/dev/null || fail "approve D3"
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 21 --marker 1 --packages 5
+JA=$(jout '.jobs[0].payload' | jq -r .job_id)
+[ "$JA" != null ] || fail "D3 job: $(cat "$T/out")"
+stop_server
+start_server
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 22 --marker 1 --packages 5
+JB=$(jout '.jobs[0].payload' | jq -r .job_id)
+[ "$JB" != null ] && [ "$JB" != "$JA" ] || fail "job after restart: $JA -> $JB"
+result_checkin "$C1" m-0001 23 "$JA" failed
+expect 200 "late report of the old job"
+api GET "/api/v1/deployments/$D3" "$ADMIN"
+[ "$(jout '.hosts[0].state')" = sent ] || fail "old job's report applied: $(cat "$T/out")"
+result_checkin "$C1" m-0001 24 "$JB" succeeded
+wait_until "/api/v1/deployments/$D3" .state completed "D3 never completed"
 stop_server
 echo "rollout server test passed"
