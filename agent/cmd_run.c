@@ -10,7 +10,9 @@
  * --interval) with +-10% jitter; when the server cannot be reached the
  * spool is retried with exponential backoff and full jitter.  The package
  * manager's metadata is refreshed on its own schedule (default 6 hours,
- * remembered in refresh.stamp).  docs/agent.md has the details.
+ * remembered in refresh.stamp).  Jobs in the server's answer are applied
+ * right after it (agent/run_jobs.c) and their results reported by a second
+ * check-in at once, also with --once.  docs/agent.md has the details.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 #include "fleetpatch/util.h"
 #include "http.h"
 #include "opt.h"
+#include "run_jobs.h"
 #include "state.h"
 
 #define BACKOFF_BASE 5      /* seconds, first retry */
@@ -156,6 +159,7 @@ int cmd_run(int argc, char **argv)
 	char credential[512];
 	struct agent_config cfg;
 	struct fp_http_client c;
+	struct agent_run_jobs rj;
 	struct sigaction sa;
 	bool once = false;
 	unsigned failures = 0;
@@ -231,6 +235,7 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 
+	agent_run_jobs_start(&rj, state_dir, root);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -256,6 +261,14 @@ int cmd_run(int argc, char **argv)
 		}
 		d = agent_spool_deliver(state_dir, &c, credential,
 					&cfg.checkin_interval, &delivered);
+		/* Jobs ran: report their results and the new state at once. */
+		if (agent_run_jobs_apply(&rj) && d == AGENT_DELIVERED &&
+		    make_report(state_dir, root, 0, spool_max) == 0) {
+			unsigned more = 0;
+			d = agent_spool_deliver(state_dir, &c, credential,
+						&cfg.checkin_interval, &more);
+			delivered += more;
+		}
 		if (cfg.checkin_interval != before)
 			agent_config_save(state_dir, &cfg);
 		if (once) {
@@ -288,6 +301,7 @@ int cmd_run(int argc, char **argv)
 		agent_log("info", "stopping");
 		rc = 0;
 	}
+	agent_run_jobs_stop(&rj);
 	fp_http_client_release(&c);
 	return rc;
 }

@@ -299,6 +299,13 @@ out_nomem:
 	return FP_ENOMEM;
 }
 
+static const struct agent_checkin_hook *checkin_hook;
+
+void agent_spool_set_hook(const struct agent_checkin_hook *hook)
+{
+	checkin_hook = hook;
+}
+
 /* Retry later: the server is down, overloaded or busy. */
 static bool status_retryable(long status)
 {
@@ -353,6 +360,8 @@ enum agent_deliver agent_spool_deliver(const char *state_dir,
 			spool_reject(state_dir, &v[i]);
 			goto next;
 		}
+		if (checkin_hook && checkin_hook->body)
+			checkin_hook->body(body, checkin_hook->ctx);
 		r = fp_http_json(c, "POST", "/api/v1/agent/checkin", credential,
 				 body, &status, &resp, errbuf, sizeof(errbuf));
 		if (r) {
@@ -418,6 +427,8 @@ enum agent_deliver agent_spool_deliver(const char *state_dir,
 		}
 		unlink(v[i].path);
 		delivered++;
+		if (checkin_hook && checkin_hook->answer)
+			checkin_hook->answer(body, resp, checkin_hook->ctx);
 	next:
 		json_decref(report);
 		json_decref(body);

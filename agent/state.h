@@ -113,6 +113,19 @@ enum agent_deliver agent_spool_deliver(const char *state_dir,
 				       unsigned *ret_delivered);
 
 /*
+ * Optional hook around each check-in of agent_spool_deliver (the job
+ * loop, agent/run_jobs.c): 'body' may add to the body before it is sent,
+ * 'answer' sees the body and the server's "ok" answer after a 200.
+ * NULL (the default) turns it off.
+ */
+struct agent_checkin_hook {
+	void (*body)(json_t *body, void *ctx);
+	void (*answer)(const json_t *body, const json_t *resp, void *ctx);
+	void *ctx;
+};
+void agent_spool_set_hook(const struct agent_checkin_hook *hook);
+
+/*
  * Build the check-in body for a spooled report: 'acked' (may be NULL) is
  * the last acknowledged state {"hash","inventory"}; 'full' forces the
  * full inventory.  New reference in *ret.
