@@ -803,6 +803,9 @@ static int deliver(struct fpd_server *srv, struct live *l,
 	job.n_pre_hook = dep->n_pre_hook;
 	job.post_hook = dep->post_hook;
 	job.n_post_hook = dep->n_post_hook;
+	/* With a health check the agent rolls back when it fails (or the
+	 * install itself does): docs/rollout.md. */
+	job.rollback_on_failure = dep->n_post_hook > 0;
 	job.reboot = ring->reboot;
 	job.deadline = fp_rollout_host_deadline(dep, h->ring);
 	job.allow_deferrals = dep->allow_deferrals;
