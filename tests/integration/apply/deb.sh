@@ -29,17 +29,6 @@ EOF
 done
 (cd "$W/repo" && apt-ftparchive packages . >Packages && gzip -k Packages)
 
-mkroot_deb() {
-	local r=$1
-	mkroot_shell "$r"
-	mkdir -p "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates" "$r/var/lib/dpkg/triggers" \
-		"$r/etc/apt/sources.list.d" "$r/etc/apt/apt.conf.d" "$r/etc/apt/preferences.d" \
-		"$r/etc/apt/trusted.gpg.d" "$r/var/cache/apt/archives/partial" \
-		"$r/var/lib/apt/lists/partial" "$r/var/log/apt" "$r/run"
-	touch "$r/var/lib/dpkg/status" "$r/var/lib/dpkg/available"
-	echo "deb [trusted=yes] file:$W/repo ./" >"$r/etc/apt/sources.list"
-}
-dbver() { dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Version}' fpdemo 2>/dev/null || true; }
 
 ROOTS="$W/host1 $W/host2 $W/host3"
 for r in $ROOTS; do mkroot_deb "$r"; done

@@ -41,6 +41,20 @@ mkroot_shell() {
 	echo "$HOSTS" >"$r.hostid"
 }
 HOSTS=10
+
+# A root for apt/dpkg using the repository $W/repo; dbver ROOT says how
+# fpdemo stands in its database ("ii 1.1").
+mkroot_deb() {
+	local r=$1
+	mkroot_shell "$r"
+	mkdir -p "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates" "$r/var/lib/dpkg/triggers" \
+		"$r/etc/apt/sources.list.d" "$r/etc/apt/apt.conf.d" "$r/etc/apt/preferences.d" \
+		"$r/etc/apt/trusted.gpg.d" "$r/var/cache/apt/archives/partial" \
+		"$r/var/lib/apt/lists/partial" "$r/var/log/apt" "$r/run"
+	touch "$r/var/lib/dpkg/status" "$r/var/lib/dpkg/available"
+	echo "deb [trusted=yes] file:$W/repo ./" >"$r/etc/apt/sources.list"
+}
+dbver() { dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}${Version}' fpdemo 2>/dev/null || true; }
 JOBS=100
 
 # mkjob NAME ROOT JSON-FIELDS: job NAME for the host of ROOT, signed, valid

@@ -1,0 +1,153 @@
+#!/bin/bash
+# End to end with real parts: a fleetpatchd on a loopback port, the admin
+# CLI, four fleetpatch-agent run --once, each managing its own dpkg root
+# fed from a local apt repository with fpdemo 1.0, 1.1 (the fix) and 1.2
+# (postinst fails).  Rings: "test" (one host, by group), "production"
+# (the rest).
+#   - the fix 1.1 reaches every host (each root's dpkg database and
+#     deploy show --json); a host whose pinned key does not match refuses
+#     its job, which is reported, and gets it on retry once fixed
+#   - the broken 1.2 (with a post hook: rollback_on_failure) fails in the
+#     test ring and is rolled back to 1.1 there; the deployment halts and
+#     production stays at 1.1
+. "$(dirname "$0")/../apply/lib.sh"
+
+FPD=$FP_BIN_DIR/fleetpatchd
+CLI=$FP_BIN_DIR/fleetpatch
+SERVER_PID=
+trap 'rc=$?; [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && rm -rf "$W"; exit $rc' EXIT
+
+step "packages 1.0, 1.1, 1.2; the repository offers 1.0 and 1.1"
+mkdir -p "$W/repo" "$W/pool"
+for v in 1.0 1.1 1.2; do
+	d="$W/src-$v"
+	mkdir -p "$d/DEBIAN" "$d/usr/share/fpdemo"
+	echo "$v" >"$d/usr/share/fpdemo/version"
+	printf 'Package: fpdemo\nVersion: %s\nArchitecture: all\nMaintainer: fleetpatch tests <tests@fleetpatch.invalid>\nDescription: fleetpatch e2e test package\n' "$v" >"$d/DEBIAN/control"
+	if [ "$v" = 1.2 ]; then
+		printf '#!/bin/sh\necho "fpdemo 1.2 postinst failing on purpose" >&2\nexit 1\n'
+	else
+		printf '#!/bin/sh\necho "fpdemo postinst ok"\n'
+	fi >"$d/DEBIAN/postinst"
+	chmod 755 "$d/DEBIAN/postinst"
+	dpkg-deb --root-owner-group -b "$d" "$W/pool/fpdemo_${v}_all.deb" >/dev/null
+done
+publish() { # publish VERSION...: the repository offers exactly these
+	rm -f "$W/repo"/*.deb
+	for v in "$@"; do cp "$W/pool/fpdemo_${v}_all.deb" "$W/repo/"; done
+	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
+}
+publish 1.0 1.1
+
+step "fleetpatchd on a loopback port"
+ADMIN=$("$FPD" --data "$W/data" init 2>"$W/init.err" | grep -Eo '[A-Za-z0-9_-]{40,}' | tail -n 1)
+[ -n "$ADMIN" ] || fail "init: $(cat "$W/init.err")"
+for attempt in 1 2 3 4 5; do
+	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+	"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" >>"$W/server.log" 2>&1 &
+	SERVER_PID=$!
+	URL=http://127.0.0.1:$PORT
+	for _ in $(seq 1 100); do
+		curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && break 2
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+done
+[ -n "$SERVER_PID" ] || fail "fleetpatchd did not start"
+cli() { "$CLI" --server "$URL" --token "$ADMIN" "$@"; }
+
+step "four hosts with fpdemo 1.0, enrolled (host1 in group test)"
+SECRET_TEST=$(cli enroll-secret create --group test | grep -Eo '[A-Za-z0-9_-]{30,}' | tail -n 1)
+SECRET=$(cli enroll-secret create | grep -Eo '[A-Za-z0-9_-]{30,}' | tail -n 1)
+N=0
+for h in host1 host2 host3 host4; do
+	r=$W/$h
+	N=$((N + 1))
+	mkroot_deb "$r"
+	cp /etc/os-release "$r/etc/os-release"
+	printf '%032x\n' "$N" >"$r/etc/machine-id"
+	echo "$h" >"$r/etc/hostname"
+	dpkg --root="$r" -i "$W/repo/fpdemo_1.0_all.deb" >/dev/null
+	s=$SECRET
+	[ $h = host1 ] && s=$SECRET_TEST
+	"$AGENT" enroll --server "$URL" --secret "$s" --state-dir "$r.agent" --root "$r" >/dev/null ||
+		fail "enroll $h"
+	jq -r .host_id "$r.agent/config.json" >"$r.id"
+done
+HOSTS_ALL="$W/host1 $W/host2 $W/host3 $W/host4"
+
+# run_agents [ARGS]: one `run --once` per host (check-in, jobs, check-in)
+run_agents() {
+	local r
+	for r in $HOSTS_ALL; do
+		"$AGENT" run --once --state-dir "$r.agent" --root "$r" "$@" >>"$W/agents.log" 2>&1 ||
+			fail "run --once on $r: $(tail -5 "$W/agents.log")"
+	done
+}
+run_agents --refresh 1s
+
+# until_state ID STATE...: drive agents and the 2 s scheduler tick
+until_state() {
+	local id=$1 st i
+	shift
+	for i in $(seq 1 25); do
+		st=$(cli deploy show "$id" --json | jq -r .state)
+		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
+		run_agents
+		sleep 1
+	done
+	fail "deployment $id is $st, not $*: $(cli deploy show "$id")"
+}
+hstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .state'; }
+
+step "rings test (group test) and production (the rest)"
+cli rings set test --group test --order 1 --soak 0s >/dev/null
+cli rings set production --order 2 --soak 0s --threshold 50 >/dev/null
+
+step "host4's pinned key no longer matches: its job is refused and reported"
+cp "$W/host4.agent/server.pub" "$W/server.pub.good"
+printf '%s\n' "$PUB" >"$W/host4.agent/server.pub"
+
+step "deployment of the fix 1.1"
+D1=$(cli deploy create --rings test,production --package fpdemo=1.1 --name "fpdemo fix" --json | jq -r .id)
+cli deploy approve "$D1" >/dev/null
+until_state "$D1" completed
+for r in $W/host1 $W/host2 $W/host3; do
+	expect_eq "db on $r" "$(dbver "$r")" "ii 1.1"
+	expect_eq "deploy show: $r" "$(hstate "$D1" "$r")" succeeded
+done
+expect_eq "db on host4 (refused)" "$(dbver "$W/host4")" "ii 1.0"
+expect_eq "deploy show: host4" "$(hstate "$D1" "$W/host4")" failed
+grep -q "refused" "$W/agents.log" || fail "refusal not logged"
+expect_eq "refusal delivered" "$(ls "$W/host4.agent/results" | wc -l)" 0
+
+step "with the right key again, a retry brings host4 to 1.1"
+cp "$W/server.pub.good" "$W/host4.agent/server.pub"
+cli deploy retry "$D1" --host "$(cat "$W/host4.id")" >/dev/null
+until_state "$D1" completed
+expect_eq "db on host4" "$(dbver "$W/host4")" "ii 1.1"
+expect_eq "deploy show: host4" "$(hstate "$D1" "$W/host4")" succeeded
+expect_eq "all succeeded" "$(cli deploy show "$D1" --json | jq '[.hosts[] | select(.state == "succeeded")] | length')" 4
+
+step "the broken 1.2 fails in the test ring, is rolled back, the deployment halts"
+publish 1.0 1.1 1.2
+sleep 1
+run_agents --refresh 1s
+D2=$(cli deploy create --rings test,production --package fpdemo=1.2 --post-hook /bin/true --name "fpdemo broken" --json | jq -r .id)
+cli deploy approve "$D2" >/dev/null
+until_state "$D2" halted
+expect_eq "test host state" "$(hstate "$D2" "$W/host1")" rolled_back
+expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
+for r in $W/host2 $W/host3 $W/host4; do
+	run_agents
+	expect_eq "db on $r (production untouched)" "$(dbver "$r")" "ii 1.1"
+	expect_eq "deploy show: $r" "$(hstate "$D2" "$r")" pending
+done
+expect_eq "production ring not started" "$(cli deploy show "$D2" --json | jq -r '.rings[1].state')" waiting
+for r in $HOSTS_ALL; do
+	expect_eq "no results left on $r" "$(ls "$r.agent/results" 2>/dev/null | wc -l)" 0
+done
+echo "ok"
