@@ -38,6 +38,7 @@ void fp_decode_limits_default(struct fp_decode_limits *lim);
 struct fp_wpkg {
 	const char *name, *version, *arch, *source, *source_version;
 	enum fp_ecosystem eco;
+	const char *kind; /* NULL, "snap", "flatpak" (see inventory.h) */
 };
 
 struct fp_wpkg_key {
@@ -79,8 +80,11 @@ enum fp_checkin_kind {
 	FP_CHECKIN_DELTA,
 };
 
+struct fp_inventory;
+
 struct fp_checkin {
 	json_t *root;
+	struct fp_inventory *inv;  /* FULL: the decoded inventory (lib/inventory) */
 	int64_t seq;
 	time_t created_at; /* 0 when absent */
 	char inventory_hash[65];
@@ -101,6 +105,7 @@ void fp_checkin_release(struct fp_checkin *c);
 
 struct fp_enroll {
 	json_t *root;
+	struct fp_inventory *inv;
 	const char *secret;
 	struct fp_wident ident;
 	struct fp_wpkg *pkgs; /* the inventory's packages (may be 0) */

@@ -4,6 +4,7 @@
 
 #include "decode_internal.h"
 #include "fleetpatch/alloc.h"
+#include "fleetpatch/inventory.h"
 #include "fleetpatch/util.h"
 
 #define MAX_NAME 256      /* package names, architectures */
@@ -14,7 +15,7 @@ static int decode_pkg(const json_t *o, const char *path,
 		      struct fp_jerr *jerr)
 {
 	static const char *const keys[] = { "name", "version", "arch", "source",
-		"source_version", "ecosystem", NULL };
+		"source_version", "ecosystem", "kind", NULL };
 	const char *eco = NULL;
 	char sub[128];
 	int rc;
@@ -29,15 +30,20 @@ static int decode_pkg(const json_t *o, const char *path,
 	    (rc = fp__get_string(o, "source", path, false, lim->max_field, &p->source, jerr)) ||
 	    (rc = fp__get_string(o, "source_version", path, false, MAX_NAME,
 				 &p->source_version, jerr)) ||
-	    (rc = fp__get_word(o, "ecosystem", path, true, 16, &eco, jerr)))
+	    (rc = fp__get_word(o, "ecosystem", path, true, 16, &eco, jerr)) ||
+	    (rc = fp__get_word(o, "kind", path, false, 16, &p->kind, jerr)))
 		return rc;
+	fp__path(sub, sizeof(sub), path, "kind", 0);
+	if (p->kind && strcmp(p->kind, "snap") && strcmp(p->kind, "flatpak"))
+		return fp__jerr(jerr, FP_EINVAL, sub, "must be snap or flatpak");
 	fp__path(sub, sizeof(sub), path, "ecosystem", 0);
 	if (fp_weco_parse(eco, &p->eco))
 		return fp__jerr(jerr, FP_EINVAL, sub,
 				"unknown ecosystem '%.32s' (deb, rpm, apk, pacman, semver, generic)",
 				eco);
 	fp__path(sub, sizeof(sub), path, "version", 0);
-	if ((rc = fp__version_check(p->eco, p->version, sub, jerr)))
+	/* snap and flatpak versions are vendor strings: printable is enough */
+	if (!p->kind && (rc = fp__version_check(p->eco, p->version, sub, jerr)))
 		return rc;
 	if (!p->arch)
 		p->arch = "";
@@ -140,8 +146,8 @@ static int decode_updates(const json_t *arr, const char *path,
 		    (rc = fp__get_string(o, "arch", ipath, false, MAX_NAME, &u->arch, jerr)) ||
 		    (rc = fp__get_string(o, "installed_version", ipath, false,
 					 MAX_NAME, &u->installed_version, jerr)) ||
-		    (rc = fp__get_word(o, "candidate_version", ipath, true,
-				       MAX_NAME, &u->candidate_version, jerr)) ||
+		    (rc = fp__get_string(o, "candidate_version", ipath, true,
+					 MAX_NAME, &u->candidate_version, jerr)) ||
 		    (rc = fp__get_string(o, "origin", ipath, false,
 					 lim->max_field, &u->origin, jerr)) ||
 		    (rc = fp__get_bool(o, "security", ipath, false, &u->security, jerr)))
@@ -325,6 +331,79 @@ static int decode_ident(const json_t *inv, const char *p,
 	return 0;
 }
 
+/*
+ * The inventory object, decoded by lib/inventory (the agent's own
+ * encoder's twin, so both sides agree on every field and check), then
+ * viewed as identity, packages and state.  'prefix' is the object's path.
+ */
+static int decode_inventory(const json_t *j, const char *prefix,
+			    const struct fp_decode_limits *lim,
+			    struct fp_inventory **ret_inv, struct fp_wident *ident,
+			    struct fp_wpkg **ret_pkgs, size_t *ret_n,
+			    struct fp_wstate *st, struct fp_jerr *jerr)
+{
+	struct fp_inventory *inv;
+	struct fp_diag diag;
+	char path[128];
+	int rc;
+
+	if (!json_is_object(j))
+		return fp__jerr(jerr, FP_EINVAL, prefix, "must be an object, not %s",
+				fp__type_name(j));
+	inv = fp_calloc(1, sizeof(*inv));
+	if (!inv)
+		return fp__jerr(jerr, FP_ENOMEM, prefix, "out of memory");
+	fp_inventory_init(inv);
+	*ret_inv = inv; /* released by the caller's _release */
+	rc = fp_inventory_from_json(j, inv, &diag);
+	if (rc) {
+		/* the diag reads "path: what" relative to the inventory */
+		const char *sep = strstr(diag.msg, ": ");
+		if (sep) {
+			snprintf(path, sizeof(path), "%s.%.*s", prefix,
+				 (int)(sep - diag.msg), diag.msg);
+			return fp__jerr(jerr, rc, path, "%s", sep + 2);
+		}
+		return fp__jerr(jerr, rc, prefix, "%s", diag.msg);
+	}
+	snprintf(path, sizeof(path), "%s.packages", prefix);
+	if (inv->n_packages > lim->max_packages)
+		return fp__jerr(jerr, FP_ETOOBIG, path,
+				"%zu packages, more than the limit of %zu",
+				inv->n_packages, lim->max_packages);
+	*ret_pkgs = fp_calloc(inv->n_packages ? inv->n_packages : 1,
+			      sizeof(**ret_pkgs));
+	if (!*ret_pkgs)
+		return fp__jerr(jerr, FP_ENOMEM, path, "out of memory");
+	for (size_t i = 0; i < inv->n_packages; i++) {
+		const struct fp_package *p = &inv->packages[i];
+		struct fp_wpkg *w = &(*ret_pkgs)[i];
+
+		w->name = p->name;
+		w->version = p->version;
+		w->arch = p->arch ? p->arch : "";
+		w->source = p->source && *p->source ? p->source : p->name;
+		w->source_version = p->source_version && *p->source_version
+					    ? p->source_version : p->version;
+		w->eco = p->eco;
+		w->kind = p->kind;
+	}
+	*ret_n = inv->n_packages;
+	if ((rc = check_pkg_dups(*ret_pkgs, *ret_n, path, jerr)) ||
+	    (rc = decode_ident(j, prefix, lim, ident, jerr)) ||
+	    (rc = decode_state(j, prefix, lim, st, jerr)))
+		return rc;
+	return 0;
+}
+
+static void inventory_free(struct fp_inventory *inv)
+{
+	if (!inv)
+		return;
+	fp_inventory_release(inv);
+	fp_free(inv);
+}
+
 static void state_init(struct fp_wstate *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -412,11 +491,8 @@ int fp_decode_checkin(const void *buf, size_t len,
 				      fp__type_name(inv));
 			goto fail;
 		}
-		if ((rc = decode_ident(inv, "inventory", lim, &c.ident, jerr)) ||
-		    (rc = decode_pkgs(inv, "packages", "inventory", lim, true,
-				      &c.pkgs, &c.n_pkgs, jerr)) ||
-		    (rc = check_pkg_dups(c.pkgs, c.n_pkgs, "inventory.packages", jerr)) ||
-		    (rc = decode_state(inv, "inventory", lim, &c.state, jerr)))
+		if ((rc = decode_inventory(inv, "inventory", lim, &c.inv, &c.ident,
+					   &c.pkgs, &c.n_pkgs, &c.state, jerr)))
 			goto fail;
 	} else if (delta) {
 		const json_t *rm;
@@ -508,6 +584,7 @@ void fp_checkin_release(struct fp_checkin *c)
 		return;
 	fp_free(c->pkgs);
 	fp_free(c->removed);
+	inventory_free(c->inv);
 	json_decref(c->ident.details);
 	state_release(&c->state);
 	json_decref(c->root);
@@ -531,16 +608,12 @@ int fp_decode_enroll(const void *buf, size_t len,
 	    (rc = fp__get_word(e.root, "secret", "", true, 256, &e.secret, jerr)))
 		goto fail;
 	inv = json_object_get(e.root, "inventory");
-	if (!inv || !json_is_object(inv)) {
-		rc = fp__jerr(jerr, FP_EINVAL, "inventory",
-			      inv ? "must be an object" : "missing");
+	if (!inv || json_is_null(inv)) {
+		rc = fp__jerr(jerr, FP_EINVAL, "inventory", "missing");
 		goto fail;
 	}
-	if ((rc = decode_ident(inv, "inventory", lim, &e.ident, jerr)) ||
-	    (rc = decode_pkgs(inv, "packages", "inventory", lim, false, &e.pkgs,
-			      &e.n_pkgs, jerr)) ||
-	    (rc = check_pkg_dups(e.pkgs, e.n_pkgs, "inventory.packages", jerr)) ||
-	    (rc = decode_state(inv, "inventory", lim, &e.state, jerr)))
+	if ((rc = decode_inventory(inv, "inventory", lim, &e.inv, &e.ident,
+				   &e.pkgs, &e.n_pkgs, &e.state, jerr)))
 		goto fail;
 	*ret = e;
 	return 0;
@@ -554,6 +627,7 @@ void fp_enroll_release(struct fp_enroll *e)
 	if (!e)
 		return;
 	fp_free(e->pkgs);
+	inventory_free(e->inv);
 	json_decref(e->ident.details);
 	state_release(&e->state);
 	json_decref(e->root);

@@ -332,7 +332,7 @@ static int pkg_id(struct sq_conn *c, const struct fp_wpkg *p, int64_t *ret)
 		return rc;
 	st = sq_stmt(c, SQ_PKG_INSERT,
 		     "INSERT INTO packages(eco, name, arch, version, source,"
-		     " source_version) VALUES(?, ?, ?, ?, ?, ?)");
+		     " source_version, kind) VALUES(?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return FP_ESTORE;
 	sqlite3_bind_int(st, 1, p->eco);
@@ -341,6 +341,7 @@ static int pkg_id(struct sq_conn *c, const struct fp_wpkg *p, int64_t *ret)
 	sq_bind_text(st, 4, p->version);
 	sq_bind_text(st, 5, p->source);
 	sq_bind_text(st, 6, p->source_version);
+	sq_bind_text(st, 7, p->kind);
 	if ((rc = sq_exec(st)))
 		return rc;
 	*ret = sqlite3_last_insert_rowid(c->db);
@@ -1002,11 +1003,15 @@ int sq_host_resolve(struct fp_store *st, const char *ref, int64_t *ret_id)
 
 static json_t *pkg_row(sqlite3_stmt *q)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-			 sq_col_text(q, 0), "version", sq_col_text(q, 1), "arch",
-			 sq_col_text(q, 2), "source", sq_col_text(q, 3),
-			 "source_version", sq_col_text(q, 4), "ecosystem",
-			 fp_weco_name(sqlite3_column_int(q, 5)));
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+			      sq_col_text(q, 0), "version", sq_col_text(q, 1),
+			      "arch", sq_col_text(q, 2), "source", sq_col_text(q, 3),
+			      "source_version", sq_col_text(q, 4), "ecosystem",
+			      fp_weco_name(sqlite3_column_int(q, 5)));
+
+	if (o && sqlite3_column_type(q, 6) != SQLITE_NULL)
+		json_object_set_new(o, "kind", json_string(sq_col_text(q, 6)));
+	return o;
 }
 
 static json_t *upd_row(sqlite3_stmt *q)
@@ -1120,7 +1125,7 @@ static int host_get_in(struct sq_conn *c, int64_t id, int64_t stale_before,
 
 	if ((rc = attach_list(c, o, "packages_list", SQ_HOST_PKGS,
 			      "SELECT p.name, p.version, p.arch, p.source,"
-			      " p.source_version, p.eco FROM pkgset_items i"
+			      " p.source_version, p.eco, p.kind FROM pkgset_items i"
 			      " JOIN packages p ON p.id = i.package_id"
 			      " WHERE i.set_id = ?1 AND ?2 = ?2"
 			      " ORDER BY p.name, p.arch, p.version",

@@ -156,6 +156,9 @@ static const char *const sq_migrations[] = {
 	" attempts INTEGER NOT NULL,"
 	" updated_at INTEGER NOT NULL,"
 	" PRIMARY KEY(deployment_id, host_id)) WITHOUT ROWID;",
+
+	/* 3: snap and flatpak packages (inventory "kind"); NULL for native */
+	"ALTER TABLE packages ADD COLUMN kind TEXT;",
 };
 
 #endif
