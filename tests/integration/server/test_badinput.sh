@@ -55,8 +55,16 @@ jq -c '.inventory.packages[2].name = 5' "$T/full.json" >"$T/b"
 post "$T/b" 400 "inventory.packages[2].name" "name as a number"
 jq -c '.inventory.packages[4].ecosystem = "cobol"' "$T/full.json" >"$T/b"
 post "$T/b" 400 "inventory.packages[4].ecosystem" "unknown ecosystem"
-jq -c '.inventory.packages[1].colour = "red"' "$T/full.json" >"$T/b"
-post "$T/b" 400 "inventory.packages[1].colour" "unknown package field"
+# the inventory object is lib/inventory's wire form (it may grow fields);
+# the check-in envelope and deltas are strict
+"$HELPER" body --machine-id m-bad --hostname bad-1 --seq 2 --base-marker 1 --marker 2 \
+	--packages 20 >"$T/delta.json"
+jq -c '.delta.added[0].colour = "red"' "$T/delta.json" >"$T/b"
+post "$T/b" 400 "delta.added[0].colour" "unknown package field"
+jq -c '.delta.added[0].kind = "appimage"' "$T/delta.json" >"$T/b"
+post "$T/b" 400 "delta.added[0].kind" "unknown kind"
+jq -c '.delta.removed = [{"name":"x"}]' "$T/delta.json" >"$T/b"
+post "$T/b" 400 "delta.removed[0].ecosystem" "removed without ecosystem"
 jq -c '.inventory.packages[5] = .inventory.packages[6]' "$T/full.json" >"$T/b"
 post "$T/b" 400 "inventory.packages" "duplicate package"
 jq -c '.updates[0].security = "yes"' "$T/full.json" >"$T/b"

@@ -141,6 +141,23 @@ api GET "/api/v1/updates?security=1" "$ADMIN"
 expect 200 updates
 [ "$(jout '.[0].name')" = pkg0001 ] && [ "$(jout '.[0].hosts')" = 2 ] || fail "fleet updates: $(cat "$T/out")"
 
+# a flatpak (vendor version, kind) next to the deb packages; the hash the
+# test computes itself, as the agent does: sorted "eco\tname\tarch\tversion"
+CK_MID=m-0002 CK_HN=web-2
+"$HELPER" body --machine-id m-0002 --hostname web-2 --seq 2 --marker 1 --packages 18 |
+	jq -c '.inventory.packages += [{"name":"org.gnome.Calculator","version":"45.0 (beta)",
+		"arch":"x86_64","source":"flathub","ecosystem":"generic","kind":"flatpak"}]' >"$T/fp.json"
+hash=$(jq -r '.inventory.packages | map([.ecosystem, .name, .arch, .version]) | sort | .[] | join("\t")' \
+	"$T/fp.json" | sha256sum | cut -d' ' -f1)
+jq -c --arg h "$hash" '.inventory_hash = $h' "$T/fp.json" >"$T/fp2.json"
+api POST /api/v1/agent/checkin "$C2" "@$T/fp2.json"
+expect 200 "inventory with a flatpak"
+[ "$(jout .inventory_hash)" = "$hash" ] || fail "server hash differs from the agent's"
+api GET /api/v1/hosts/web-2 "$ADMIN"
+[ "$(jout '.packages_list | map(select(.kind=="flatpak"))[0].version')" = "45.0 (beta)" ] ||
+	fail "flatpak not stored: $(jout .packages_list)"
+[ "$(jout '.history[0].event')" = installed ] || fail "flatpak install event"
+
 # restart: everything is still there
 stop_server
 start_server
