@@ -9,14 +9,18 @@ new_secret
 enroll m-auth host-auth
 HOSTCRED=$CRED
 
-mkuser() { # name role -> token in $TOK
-	api POST /api/v1/users "$ADMIN" "{\"name\":\"$1\",\"role\":\"$2\",\"password\":\"correct horse\"}"
+mkuser() { # name role [password] -> token in $TOK
+	if [ $# -gt 2 ]; then
+		api POST /api/v1/users "$ADMIN" "{\"name\":\"$1\",\"role\":\"$2\",\"password\":\"$3\"}"
+	else
+		api POST /api/v1/users "$ADMIN" "{\"name\":\"$1\",\"role\":\"$2\"}"
+	fi
 	expect 201 "create $1"
 	api POST /api/v1/tokens "$ADMIN" "{\"name\":\"t\",\"user\":\"$1\"}"
 	expect 201 "token for $1"
 	TOK=$(jout .token)
 }
-mkuser vera viewer
+mkuser vera viewer "correct horse"
 VIEWER=$TOK
 mkuser otto operator
 OPERATOR=$TOK
