@@ -3,7 +3,7 @@
 # from PUT /settings); one check-in brings a host back.
 . "$(dirname "$0")/lib.sh"
 
-printf '[checkin]\nstale_after = 2s\ninterval = 30s\n' >"$T/conf"
+printf '[checkin]\nstale_after = 5s\ninterval = 30s\n' >"$T/conf"
 init_server
 start_server
 new_secret
@@ -19,7 +19,7 @@ HERE=$CRED
 api GET "/api/v1/hosts?stale=1" "$ADMIN"
 expect 200 "stale list"
 [ "$(jout length)" = 0 ] || fail "stale too early: $(cat "$T/out")"
-sleep 3
+sleep 6
 # keep one host fresh
 CK_MID=m-here CK_HN=desk-1
 checkin "$HERE" --seq 1 --marker 1 --packages 10
