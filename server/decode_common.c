@@ -94,25 +94,35 @@ int fp__get_string(const json_t *obj, const char *key, const char *parent,
 	char path[128];
 	size_t len;
 
-	fp__path(path, sizeof(path), parent, key, 0);
+	/* the path is built only for an error: this runs for every field */
 	if (!v || json_is_null(v)) {
 		if (required)
-			return fp__jerr(jerr, FP_EINVAL, path, "missing");
+			goto fail_missing;
 		*ret = NULL;
 		return 0;
 	}
 	if (!json_is_string(v))
-		return fp__jerr(jerr, FP_EINVAL, path, "must be a string, not %s",
-				fp__type_name(v));
+		goto fail_type;
 	len = json_string_length(v);
 	if (len > max)
-		return fp__jerr(jerr, FP_ETOOBIG, path,
-				"longer than %zu bytes", max);
+		goto fail_long;
 	if (!is_clean_text(json_string_value(v), len, false))
-		return fp__jerr(jerr, FP_EINVAL, path,
-				"contains control characters");
+		goto fail_control;
 	*ret = json_string_value(v);
 	return 0;
+fail_missing:
+	fp__path(path, sizeof(path), parent, key, 0);
+	return fp__jerr(jerr, FP_EINVAL, path, "missing");
+fail_type:
+	fp__path(path, sizeof(path), parent, key, 0);
+	return fp__jerr(jerr, FP_EINVAL, path, "must be a string, not %s",
+			fp__type_name(v));
+fail_long:
+	fp__path(path, sizeof(path), parent, key, 0);
+	return fp__jerr(jerr, FP_ETOOBIG, path, "longer than %zu bytes", max);
+fail_control:
+	fp__path(path, sizeof(path), parent, key, 0);
+	return fp__jerr(jerr, FP_EINVAL, path, "contains control characters");
 }
 
 /* A token-like word: no whitespace or control characters, not empty. */
@@ -127,13 +137,11 @@ int fp__get_word(const json_t *obj, const char *key, const char *parent,
 	rc = fp__get_string(obj, key, parent, required, max, &s, jerr);
 	if (rc || !s)
 		goto out;
-	fp__path(path, sizeof(path), parent, key, 0);
-	if (!*s)
-		return fp__jerr(jerr, FP_EINVAL, path, "must not be empty");
-	for (const char *p = s; *p; p++)
-		if (*p == ' ')
-			return fp__jerr(jerr, FP_EINVAL, path,
-					"must not contain spaces");
+	if (!*s || strchr(s, ' ')) {
+		fp__path(path, sizeof(path), parent, key, 0);
+		return fp__jerr(jerr, FP_EINVAL, path, !*s ? "must not be empty"
+							   : "must not contain spaces");
+	}
 out:
 	if (!rc)
 		*ret = s;
@@ -148,21 +156,26 @@ int fp__get_int(const json_t *obj, const char *key, const char *parent,
 	char path[128];
 	json_int_t n;
 
-	fp__path(path, sizeof(path), parent, key, 0);
 	if (!v || json_is_null(v)) {
-		if (required)
-			return fp__jerr(jerr, FP_EINVAL, path, "missing");
-		*ret = dflt;
-		return 0;
+		if (!required) {
+			*ret = dflt;
+			return 0;
+		}
+		fp__path(path, sizeof(path), parent, key, 0);
+		return fp__jerr(jerr, FP_EINVAL, path, "missing");
 	}
-	if (!json_is_integer(v))
+	if (!json_is_integer(v)) {
+		fp__path(path, sizeof(path), parent, key, 0);
 		return fp__jerr(jerr, FP_EINVAL, path,
 				"must be an integer, not %s", fp__type_name(v));
+	}
 	n = json_integer_value(v);
-	if (n < min || n > max)
+	if (n < min || n > max) {
+		fp__path(path, sizeof(path), parent, key, 0);
 		return fp__jerr(jerr, FP_EINVAL, path,
 				"out of range [%lld, %lld]", (long long)min,
 				(long long)max);
+	}
 	*ret = n;
 	return 0;
 }

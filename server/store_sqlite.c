@@ -199,6 +199,12 @@ static int conn_open(const char *path, bool create, bool writer,
 
 	if (!c)
 		return FP_ENOMEM;
+	/*
+	 * No global memory statistics: they take a process-wide mutex on
+	 * every allocation, which every thread fights for under load.  Only
+	 * possible before the library initialises; later calls are no-ops.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
 		snprintf(errbuf, errlen, "cannot open %s: %s", path,
 			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -216,7 +222,7 @@ static int conn_open(const char *path, bool create, bool writer,
 		      " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 		      errbuf, errlen) ||
 	    conn_exec(c->db, writer ? "PRAGMA cache_size=-65536;"
-				    : "PRAGMA cache_size=-16384;",
+				    : "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;",
 		      errbuf, errlen)) {
 		conn_free(c);
 		return FP_ESTORE;

@@ -159,6 +159,13 @@ static const char *const sq_migrations[] = {
 
 	/* 3: snap and flatpak packages (inventory "kind"); NULL for native */
 	"ALTER TABLE packages ADD COLUMN kind TEXT;",
+
+	/*
+	 * 4: every check-in moves last_seen; an index on it cost a b-tree
+	 * delete and insert per check-in and served no query (staleness is
+	 * computed with coalesce(), a scan of the small hosts rows).
+	 */
+	"DROP INDEX hosts_last_seen;",
 };
 
 #endif

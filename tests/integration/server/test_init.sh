@@ -12,7 +12,7 @@ init_server
 # the token is stored hashed: it does not appear in the database
 if grep -q -- "$ADMIN" "$T/data/fleetpatch.db"; then fail "token stored in clear"; fi
 # every migration applied, once
-sqlite3 "$T/data/fleetpatch.db" "SELECT count(*) = max(version) AND max(version) >= 3 FROM schema_version" |
+sqlite3 "$T/data/fleetpatch.db" "SELECT count(*) = max(version) AND max(version) >= 4 FROM schema_version" |
 	grep -qx 1 || fail "schema_version not recorded"
 
 # re-init refuses and changes nothing
