@@ -403,10 +403,13 @@ void fp_wpkg_hash(const struct fp_wpkg *p, size_t n, char out[65])
 	struct fp_buf b;
 
 	fp_buf_init(&b, 0);
+	/* no printf: this runs for every package of every full check-in */
 	for (size_t i = 0; i < n; i++)
-		if (fp_buf_addf(&b, "%s\t%s\t%s\t%s\n",
-				fp_weco_name(p[i].eco), p[i].name,
-				p[i].arch, p[i].version)) {
+		if (fp_buf_adds(&b, fp_weco_name(p[i].eco)) ||
+		    fp_buf_addch(&b, '\t') || fp_buf_adds(&b, p[i].name) ||
+		    fp_buf_addch(&b, '\t') || fp_buf_adds(&b, p[i].arch) ||
+		    fp_buf_addch(&b, '\t') || fp_buf_adds(&b, p[i].version) ||
+		    fp_buf_addch(&b, '\n')) {
 			/* out of memory: a hash that matches nothing */
 			fp_buf_release(&b);
 			memset(out, 'x', 64);

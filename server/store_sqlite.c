@@ -186,6 +186,7 @@ static void conn_free(struct sq_conn *c)
 		return;
 	for (unsigned i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	sq_setcache_free(c->sets);
 	sqlite3_close(c->db);
 	fp_free(c);
 }
@@ -351,14 +352,17 @@ static void *writer_main(void *arg)
 		for (j = batch; j; j = j->next) {
 			sqlite3_exec(db, "SAVEPOINT job", NULL, NULL, NULL);
 			j->rc = j->fn(s->wconn, j->arg);
-			if (j->rc)
+			if (j->rc) {
 				sqlite3_exec(db, "ROLLBACK TO job", NULL, NULL, NULL);
+				sq_setcache_clear(s->wconn->sets);
+			}
 			sqlite3_exec(db, "RELEASE job", NULL, NULL, NULL);
 		}
 		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			fpd_err("commit: %s",
 				sqlite3_errmsg(db));
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			sq_setcache_clear(s->wconn->sets);
 			failed = true;
 		}
 		finish_jobs(s, batch, failed);
@@ -463,6 +467,10 @@ int fp_store_sqlite_open(const struct fp_store_opts *opts,
 	if ((rc = conn_open(s->path, opts->create, true, &s->wconn, errbuf, errlen)))
 		goto fail;
 	s->all[s->n_all++] = s->wconn;
+	if (!(s->wconn->sets = sq_setcache_new())) {
+		rc = FP_ENOMEM;
+		goto fail;
+	}
 	if (opts->create)
 		chmod(s->path, 0600);
 	if ((rc = migrate(s->wconn, errbuf, errlen)))

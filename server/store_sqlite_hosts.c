@@ -4,6 +4,7 @@
  * unchanged), package/update set sharing, history events, host listings,
  * groups and tags.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,12 +258,12 @@ static int key_cmp(enum fp_ecosystem ea, const char *na, const char *aa,
 }
 
 /* Load a set's packages sorted like fp_wpkg_sort, strings in 'ar'. */
-static int load_set(struct sq_conn *c, int64_t set_id, struct fp_arena *ar,
-		    struct spkg **ret, size_t *ret_n)
+static int load_set_db(struct sq_conn *c, int64_t set_id, struct fp_arena *ar,
+		       struct spkg **ret, size_t *ret_n)
 {
 	sqlite3_stmt *st = sq_stmt(c, SQ_PKGSET_LOAD,
 		"SELECT p.id, p.eco, p.name, p.arch, p.version, p.source,"
-		" p.source_version FROM pkgset_items i"
+		" p.source_version, p.kind FROM pkgset_items i"
 		" JOIN packages p ON p.id = i.package_id WHERE i.set_id = ?");
 	struct spkg *v = NULL;
 	size_t n = 0, alloc = 0;
@@ -293,6 +294,8 @@ static int load_set(struct sq_conn *c, int64_t set_id, struct fp_arena *ar,
 		x->p.version = fp_arena_strdup(ar, sq_col_text(st, 4));
 		x->p.source = fp_arena_strdup(ar, sq_col_text(st, 5));
 		x->p.source_version = fp_arena_strdup(ar, sq_col_text(st, 6));
+		x->p.kind = sqlite3_column_type(st, 7) == SQLITE_NULL
+				    ? NULL : fp_arena_strdup(ar, sq_col_text(st, 7));
 		if (!x->p.name || !x->p.arch || !x->p.version || !x->p.source ||
 		    !x->p.source_version) {
 			sqlite3_reset(st);
@@ -306,6 +309,84 @@ static int load_set(struct sq_conn *c, int64_t set_id, struct fp_arena *ar,
 		qsort(v, n, sizeof(*v), spkg_qcmp);
 	*ret = v;
 	*ret_n = n;
+	return 0;
+}
+
+#define SET_CACHE 32
+
+struct set_entry {
+	int64_t id;     /* 0: empty */
+	uint64_t used;  /* LRU clock */
+	struct fp_arena ar;
+	struct spkg *v;
+	size_t n;
+};
+
+struct sq_setcache {
+	struct set_entry e[SET_CACHE];
+	uint64_t clock;
+};
+
+struct sq_setcache *sq_setcache_new(void)
+{
+	struct sq_setcache *sc = fp_calloc(1, sizeof(*sc));
+
+	for (size_t i = 0; sc && i < SET_CACHE; i++)
+		fp_arena_init(&sc->e[i].ar, 0, 0);
+	return sc;
+}
+
+void sq_setcache_clear(struct sq_setcache *sc)
+{
+	for (size_t i = 0; sc && i < SET_CACHE; i++) {
+		sc->e[i].id = 0;
+		fp_arena_release(&sc->e[i].ar);
+	}
+}
+
+void sq_setcache_free(struct sq_setcache *sc)
+{
+	sq_setcache_clear(sc);
+	fp_free(sc);
+}
+
+/*
+ * A set's packages, read-only.  From the writer's cache when it has it
+ * (the result stays valid for the rest of the job: a job loads at most
+ * two sets and the least recently used of 32 is the one replaced),
+ * otherwise from the database into 'ar'.
+ */
+static int load_set(struct sq_conn *c, int64_t set_id, struct fp_arena *ar,
+		    struct spkg **ret, size_t *ret_n)
+{
+	struct sq_setcache *sc = c->sets;
+	struct set_entry *victim;
+	int rc;
+
+	if (!sc)
+		return load_set_db(c, set_id, ar, ret, ret_n);
+	victim = &sc->e[0];
+	for (size_t i = 0; i < SET_CACHE; i++) {
+		struct set_entry *e = &sc->e[i];
+		if (e->id == set_id) {
+			e->used = ++sc->clock;
+			*ret = e->v;
+			*ret_n = e->n;
+			return 0;
+		}
+		if (e->used < victim->used)
+			victim = e;
+	}
+	victim->id = 0;
+	fp_arena_release(&victim->ar);
+	if ((rc = load_set_db(c, set_id, &victim->ar, &victim->v, &victim->n))) {
+		fp_arena_release(&victim->ar);
+		return rc;
+	}
+	victim->id = set_id;
+	victim->used = ++sc->clock;
+	*ret = victim->v;
+	*ret_n = victim->n;
 	return 0;
 }
 
