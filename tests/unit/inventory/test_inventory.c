@@ -253,6 +253,37 @@ static void test_rpm_query(void **state)
 	check_bad(fp_rpm_query_parse, cases, FP_ARRAY_SIZE(cases));
 }
 
+/* ---- snap and flatpak listings (captured command output) -------------- */
+
+/* Internal parsers of lib/inventory/apps.c (fp__ = library-internal). */
+int fp__parse_snap_list(const char *data, size_t len, struct fp_inventory *inv);
+int fp__parse_flatpak_list(const char *data, size_t len, struct fp_inventory *inv);
+
+static void test_apps(void **state)
+{
+	struct fp_inventory inv;
+	struct fp_buf b;
+
+	(void)state;
+	fp_inventory_init(&inv);
+	load("apps/snap-list", &b);
+	assert_int_equal(fp__parse_snap_list(b.data, b.len, &inv), 0);
+	fp_buf_release(&b);
+	load("apps/flatpak-list", &b);
+	assert_int_equal(fp__parse_flatpak_list(b.data, b.len, &inv), 0);
+	fp_buf_release(&b);
+	assert_int_equal(inv.n_packages, 5); /* header and odd lines skipped */
+	check_pkg(&inv, "firefox", "", "122.0-2", "mozilla", "122.0-2", FP_ECO_GENERIC);
+	check_pkg(&inv, "core22", "", "20240111", "canonical", "20240111", FP_ECO_GENERIC);
+	assert_string_equal(find(&inv, "firefox", NULL)->kind, "snap");
+	check_pkg(&inv, "org.gnome.Calculator", "x86_64", "45.0", "flathub", "45.0",
+		  FP_ECO_GENERIC);
+	/* a runtime without a version reports its branch */
+	check_pkg(&inv, "org.gnome.Platform", "x86_64", "45", "flathub", "45", FP_ECO_GENERIC);
+	assert_string_equal(find(&inv, "org.gnome.Platform", NULL)->kind, "flatpak");
+	fp_inventory_release(&inv);
+}
+
 /* ---- os-release ------------------------------------------------------------ */
 
 static void check_os(const char *file, const char *id, const char *ver,
@@ -637,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_pacman_bad),
 		cmocka_unit_test(test_apk),
 		cmocka_unit_test(test_rpm_query),
+		cmocka_unit_test(test_apps),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_fake_root),
 		cmocka_unit_test(test_restarts),
