@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +125,19 @@ static int run(struct fpd_server *srv, const char *ready_file)
 	}
 	if ((rc = fpd_sched_start(srv)))
 		goto out_close;
+	/* one descriptor per agent connection: allow as many as the hard limit */
+	{
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < (rlim_t)srv->cfg.max_connections + 64)
+			fpd_warn("open file limit %llu is below max_connections %u",
+				 (unsigned long long)rl.rlim_cur,
+				 srv->cfg.max_connections);
+	}
 	/* block the signals in every thread; the main thread waits for them */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
