@@ -8,8 +8,9 @@
 #     deploy show --json); a host whose pinned key does not match refuses
 #     its job, which is reported, and gets it on retry once fixed
 #   - the broken 1.2 (with a post hook: rollback_on_failure) fails in the
-#     test ring and is rolled back to 1.1 there; the deployment halts and
-#     production stays at 1.1
+#     test ring and is rolled back to 1.1 there; the server is down when
+#     the result is made: it stays in results/ until the server is back;
+#     the deployment halts and production stays at 1.1
 . "$(dirname "$0")/../apply/lib.sh"
 
 FPD=$FP_BIN_DIR/fleetpatchd
@@ -42,21 +43,28 @@ publish 1.0 1.1
 step "fleetpatchd on a loopback port"
 ADMIN=$("$FPD" --data "$W/data" init 2>"$W/init.err" | grep -Eo '[A-Za-z0-9_-]{40,}' | tail -n 1)
 [ -n "$ADMIN" ] || fail "init: $(cat "$W/init.err")"
-for attempt in 1 2 3 4 5; do
-	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-	"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" >>"$W/server.log" 2>&1 &
-	SERVER_PID=$!
-	URL=http://127.0.0.1:$PORT
-	for _ in $(seq 1 100); do
-		curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && break 2
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
+# start_server [PORT]: a random free port, or PORT again after a stop
+start_server() {
+	local attempt
+	for attempt in 1 2 3 4 5 6 7 8 9 10; do
+		PORT=${1:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))}
+		"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" >>"$W/server.log" 2>&1 &
+		SERVER_PID=$!
+		echo "$SERVER_PID" >"$W/server.pid"
+		URL=http://127.0.0.1:$PORT
+		for _ in $(seq 1 100); do
+			curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && return 0
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+		[ -z "${1:-}" ] || sleep 0.5
 	done
-	kill "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=
-done
-[ -n "$SERVER_PID" ] || fail "fleetpatchd did not start"
+	fail "fleetpatchd did not start"
+}
+start_server
 cli() { "$CLI" --server "$URL" --token "$ADMIN" "$@"; }
 
 step "four hosts with fpdemo 1.0, enrolled (host1 in group test)"
@@ -132,12 +140,32 @@ expect_eq "db on host4" "$(dbver "$W/host4")" "ii 1.1"
 expect_eq "deploy show: host4" "$(hstate "$D1" "$W/host4")" succeeded
 expect_eq "all succeeded" "$(cli deploy show "$D1" --json | jq '[.hosts[] | select(.state == "succeeded")] | length')" 4
 
-step "the broken 1.2 fails in the test ring, is rolled back, the deployment halts"
+step "the broken 1.2 fails in the test ring and is rolled back; the server goes down meanwhile"
 publish 1.0 1.1 1.2
 sleep 1
 run_agents --refresh 1s
-D2=$(cli deploy create --rings test,production --package fpdemo=1.2 --post-hook /bin/true --name "fpdemo broken" --json | jq -r .id)
+# The pre hook stops the server once, while host1 runs its job.
+printf '#!/bin/sh\nif [ -e "%s/down-once" ]; then rm -f "%s/down-once"; kill "$(cat "%s/server.pid")"; fi\nexit 0\n' "$W" "$W" "$W" >"$W/hook-down"
+chmod 755 "$W/hook-down"
+touch "$W/down-once"
+D2=$(cli deploy create --rings test,production --package fpdemo=1.2 --pre-hook "$W/hook-down" --post-hook /bin/true --name "fpdemo broken" --json | jq -r .id)
 cli deploy approve "$D2" >/dev/null
+for i in $(seq 1 20); do
+	[ -e "$W/down-once" ] || break
+	"$AGENT" run --once --state-dir "$W/host1.agent" --root "$W/host1" >>"$W/agents.log" 2>&1 || true
+	sleep 1
+done
+[ ! -e "$W/down-once" ] || fail "host1 never ran its job"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=
+expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
+"$AGENT" run --once --state-dir "$W/host1.agent" --root "$W/host1" >>"$W/agents.log" 2>&1 &&
+	fail "run --once succeeded with the server down"
+expect_eq "result kept while the server is down" "$(ls "$W/host1.agent/results" | wc -l)" 1
+expect_eq "its status" "$(jq -r .status "$W"/host1.agent/results/*.json)" rolled_back
+
+step "the server is back: the result is delivered, the deployment halts"
+start_server "$PORT"
 until_state "$D2" halted
 expect_eq "test host state" "$(hstate "$D2" "$W/host1")" rolled_back
 expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
