@@ -49,8 +49,8 @@ static int inbox_list(const char *state_dir, char (**ret)[70], size_t *ret_n)
 		return FP_ENOMEM;
 	}
 	while ((de = readdir(d)) && n < AGENT_INBOX_MAX)
-		if (inbox_name(de->d_name))
-			snprintf(v[n++], sizeof(v[0]), "%s", de->d_name);
+		if (inbox_name(de->d_name)) /* exactly 69 chars: fits v[n] */
+			memcpy(v[n++], de->d_name, sizeof(v[0]));
 	closedir(d);
 	*ret = v;
 	*ret_n = n;
