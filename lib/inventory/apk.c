@@ -16,15 +16,7 @@ static const char tags[A__COUNT] = { 'P', 'V', 'A', 'o' };
 
 static bool is_name(struct fp_str s)
 {
-	if (s.len == 0 || s.len > 256)
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("@._+-:", c)))
-			return false;
-	}
-	return true;
+	return fp__is_pkg_name(s, 256, "@._+-:");
 }
 
 static int end_package(struct fp_str *v, unsigned long *at, unsigned long start,

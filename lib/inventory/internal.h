@@ -52,6 +52,11 @@ int fp__check_binary(const char *data, size_t len, struct fp_diag *diag);
 
 /* Printable ASCII with no spaces, 1..max bytes. */
 bool fp__is_token(struct fp_str s, size_t max);
+/*
+ * A package name: 1..max bytes of ASCII letters, digits and the bytes of
+ * 'punct' (each package database allows its own punctuation).
+ */
+bool fp__is_pkg_name(struct fp_str s, size_t max, const char *punct);
 /* Printable (UTF-8 allowed, no control characters), 0..max bytes. */
 bool fp__is_text(struct fp_str s, size_t max);
 

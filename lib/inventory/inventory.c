@@ -242,6 +242,19 @@ bool fp__is_token(struct fp_str s, size_t max)
 	return true;
 }
 
+bool fp__is_pkg_name(struct fp_str s, size_t max, const char *punct)
+{
+	if (s.len == 0 || s.len > max)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || (c && strchr(punct, c))))
+			return false;
+	}
+	return true;
+}
+
 bool fp__is_text(struct fp_str s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s.p;

@@ -22,15 +22,8 @@ static const char *const sections[S__COUNT] = { "%NAME%", "%VERSION%", "%ARCH%",
 /* pacman names: alnum and @ . _ + -, not starting with - or . */
 static bool is_name(struct fp_str s)
 {
-	if (s.len == 0 || s.len > PACMAN_MAX_NAME || s.p[0] == '-' || s.p[0] == '.')
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("@._+-", c)))
-			return false;
-	}
-	return true;
+	return fp__is_pkg_name(s, PACMAN_MAX_NAME, "@._+-") && s.p[0] != '-' &&
+	       s.p[0] != '.';
 }
 
 int fp_pacman_desc_parse(const char *data, size_t len, const char *label,

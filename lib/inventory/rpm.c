@@ -21,15 +21,7 @@ enum { R_NAME, R_EPOCH, R_VERSION, R_RELEASE, R_ARCH, R_SRPM, R__COUNT };
 
 static bool is_name(struct fp_str s)
 {
-	if (s.len == 0 || s.len > 256)
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("._+-~^", c)))
-			return false;
-	}
-	return true;
+	return fp__is_pkg_name(s, 256, "._+-~^");
 }
 
 /* "bash-5.1.8-6.el9.src.rpm" -> name "bash", "5.1.8-6.el9". */
