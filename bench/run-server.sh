@@ -6,7 +6,9 @@
 # phase), FP_BENCH_CONNECTIONS (64), FP_BENCH_ENROLL_HOSTS (1000000),
 # FP_BENCH_ENROLL_SECONDS (300: the mass enrollment stops there),
 # FP_BENCH_ENROLL_INVENTORY (full: each enrollment carries an image's
-# packages; empty: identity only, the fast path to many hosts).
+# packages; empty: identity only, the fast path to many hosts),
+# FP_BENCH_PHASES (enroll,first,full,unchanged,delta), FP_BENCH_MASS
+# (1; 0 skips the mass enrollment).
 set -eu
 build=$(cd "${1:-build}" && pwd)
 bin=$build/bin
@@ -16,6 +18,8 @@ conns=${FP_BENCH_CONNECTIONS:-64}
 mass=${FP_BENCH_ENROLL_HOSTS:-1000000}
 mass_secs=${FP_BENCH_ENROLL_SECONDS:-300}
 mass_inv=${FP_BENCH_ENROLL_INVENTORY:-full}
+phases=${FP_BENCH_PHASES:-enroll,first,full,unchanged,delta}
+do_mass=${FP_BENCH_MASS:-1}
 T=$(mktemp -d "${TMPDIR:-/tmp}/fp-bench.XXXXXX")
 pid=
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT INT TERM
@@ -51,9 +55,10 @@ secret=$("$bin/fleetpatch" --server "$url" --token "$token" enroll-secret create
 echo "## check-ins: $agents agents, $conns connections, $secs s per phase"
 nice -n 5 "$bin/fleetpatch-loadgen" --server "$url" --secret "$secret" \
 	--agents "$agents" --connections "$conns" --duration "$secs" \
-	--phases enroll,first,full,unchanged,delta --no-progress
+	--phases "$phases" --no-progress
 echo "server RSS $(rss) (peak $(hwm))"
 stop_server
+[ "$do_mass" = 1 ] || exit 0
 
 # 2. Mass enrollment: as many of $mass hosts as $mass_secs seconds allow,
 # each with the full inventory of one of the fleet's images.

@@ -322,10 +322,46 @@ struct set_entry {
 	size_t n;
 };
 
+/* A history event: kind, old and new package row (0: none). */
+struct sq_event {
+	int kind;
+	int64_t old_pkg, new_pkg;
+};
+
+/*
+ * What a delta did to a base set, remembered by the writer: the same
+ * delta applied to the same base set always gives the same set and the
+ * same history events, and a fleet of few images upgrades alike, so the
+ * second host that sends it needs no merge, no hash and no diff.  Keyed
+ * by the digest of the base hash and the delta (delta_key()); direct
+ * mapped, a collision replaces.
+ */
+#define MEMO_SLOTS 1024
+#define MEMO_EVENTS 8
+
+struct delta_memo {
+	char key[65]; /* "": empty */
+	int64_t base_set, new_set;
+	char new_hash[65];
+	unsigned n_ev;
+	struct sq_event ev[MEMO_EVENTS];
+};
+
 struct sq_setcache {
 	struct set_entry e[SET_CACHE];
 	uint64_t clock;
+	struct delta_memo memo[MEMO_SLOTS];
 };
+
+static struct delta_memo *memo_slot(struct sq_setcache *sc, const char *key)
+{
+	unsigned long x = 0;
+
+	for (int i = 0; i < 8; i++) /* the key is lower-case hex */
+		x = x * 16 + (unsigned long)(key[i] <= '9' ? key[i] - '0'
+							   : key[i] - 'a' + 10);
+	return &sc->memo[x % MEMO_SLOTS];
+}
 
 struct sq_setcache *sq_setcache_new(void)
 {
@@ -342,6 +378,8 @@ void sq_setcache_clear(struct sq_setcache *sc)
 		sc->e[i].id = 0;
 		fp_arena_release(&sc->e[i].ar);
 	}
+	for (size_t i = 0; sc && i < MEMO_SLOTS; i++)
+		sc->memo[i].key[0] = '\0';
 }
 
 void sq_setcache_free(struct sq_setcache *sc)
@@ -485,8 +523,8 @@ static int pkgset_create(struct sq_conn *c, const char *hash, struct spkg *v,
 	return 0;
 }
 
-static int add_event(struct sq_conn *c, int64_t host_id, int64_t now, int kind,
-		     int64_t old_pkg, int64_t new_pkg)
+static int insert_event(struct sq_conn *c, int64_t host_id, int64_t now,
+			int kind, int64_t old_pkg, int64_t new_pkg)
 {
 	sqlite3_stmt *st = sq_stmt(c, SQ_EVENT_INSERT,
 		"INSERT INTO events(host_id, time, kind, old_pkg, new_pkg)"
@@ -510,9 +548,28 @@ static int add_event(struct sq_conn *c, int64_t host_id, int64_t now, int kind,
  * upgraded or downgraded; otherwise each version only on the old side is
  * removed and each only on the new side installed.
  */
-static int diff_sets(struct sq_conn *c, int64_t host_id, int64_t now,
-		     const struct spkg *o, size_t no, const struct spkg *nw,
-		     size_t nn)
+struct evlist {
+	struct sq_event *v;
+	size_t n, alloc;
+};
+
+static int add_event(struct evlist *l, int kind, int64_t old_pkg,
+		     int64_t new_pkg)
+{
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		struct sq_event *nv = fp_reallocarray(l->v, na, sizeof(*nv));
+		if (!nv)
+			return FP_ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n++] = (struct sq_event){ kind, old_pkg, new_pkg };
+	return 0;
+}
+
+static int diff_sets(struct evlist *ev, const struct spkg *o, size_t no,
+		     const struct spkg *nw, size_t nn)
 {
 	size_t i = 0, j = 0;
 	int rc;
@@ -529,13 +586,13 @@ static int diff_sets(struct sq_conn *c, int64_t host_id, int64_t now,
 			k = key_cmp(o[i].p.eco, o[i].p.name, o[i].p.arch,
 				    nw[j].p.eco, nw[j].p.name, nw[j].p.arch);
 		if (k < 0) {
-			if ((rc = add_event(c, host_id, now, EV_REMOVED, o[i].id, 0)))
+			if ((rc = add_event(ev, EV_REMOVED, o[i].id, 0)))
 				return rc;
 			i++;
 			continue;
 		}
 		if (k > 0) {
-			if ((rc = add_event(c, host_id, now, EV_INSTALLED, 0, nw[j].id)))
+			if ((rc = add_event(ev, EV_INSTALLED, 0, nw[j].id)))
 				return rc;
 			j++;
 			continue;
@@ -550,7 +607,7 @@ static int diff_sets(struct sq_conn *c, int64_t host_id, int64_t now,
 			if (o[i].id != nw[j].id) {
 				int cmp = fp_wversion_cmp(o[i].p.eco, o[i].p.version,
 							  nw[j].p.version);
-				if ((rc = add_event(c, host_id, now,
+				if ((rc = add_event(ev,
 						    cmp > 0 ? EV_DOWNGRADED : EV_UPGRADED,
 						    o[i].id, nw[j].id)))
 					return rc;
@@ -560,7 +617,7 @@ static int diff_sets(struct sq_conn *c, int64_t host_id, int64_t now,
 				bool kept = false;
 				for (size_t y = j; y < je; y++)
 					kept |= !strcmp(o[x].p.version, nw[y].p.version);
-				if (!kept && (rc = add_event(c, host_id, now, EV_REMOVED,
+				if (!kept && (rc = add_event(ev, EV_REMOVED,
 							     o[x].id, 0)))
 					return rc;
 			}
@@ -568,7 +625,7 @@ static int diff_sets(struct sq_conn *c, int64_t host_id, int64_t now,
 				bool had = false;
 				for (size_t x = i; x < ie; x++)
 					had |= !strcmp(o[x].p.version, nw[y].p.version);
-				if (!had && (rc = add_event(c, host_id, now, EV_INSTALLED,
+				if (!had && (rc = add_event(ev, EV_INSTALLED,
 							    0, nw[y].id)))
 					return rc;
 			}
@@ -670,6 +727,7 @@ struct checkin_arg {
 	const char *upd_hash;   /* NULL when no updates were sent */
 	const char *details, *details_hash; /* FULL only */
 	const char *state, *state_hash;
+	const char *delta_key; /* DELTA: delta_key(), or NULL */
 	struct fp_checkin_result res;
 };
 
@@ -733,6 +791,8 @@ static int checkin_job(struct sq_conn *c, void *arg)
 	     state_hash[65] = "";
 	struct spkg *oldv = NULL, *newv = NULL;
 	size_t n_old = 0, n_new = 0;
+	struct delta_memo *memo = NULL;
+	struct evlist ev = { 0 };
 	bool need_full = false;
 	int rc;
 
@@ -800,6 +860,25 @@ static int checkin_job(struct sq_conn *c, void *arg)
 			need_full = true;
 			break;
 		}
+		if (a->delta_key && c->sets) {
+			memo = memo_slot(c->sets, a->delta_key);
+			if (!strcmp(memo->key, a->delta_key) &&
+			    memo->base_set == old_set) {
+				/* seen before: same base, same delta, same result */
+				if (strcmp(memo->new_hash, req->inventory_hash)) {
+					need_full = true;
+					break;
+				}
+				new_set = memo->new_set;
+				for (unsigned i = 0; i < memo->n_ev; i++)
+					if ((rc = add_event(&ev, memo->ev[i].kind,
+							    memo->ev[i].old_pkg,
+							    memo->ev[i].new_pkg)))
+						goto out;
+				memo = NULL; /* nothing new to remember */
+				break;
+			}
+		}
 		if ((rc = load_set(c, old_set, &ar, &oldv, &n_old)) ||
 		    (rc = apply_delta(req, oldv, n_old, &ar, &newv, &n_new)) ||
 		    (rc = hash_spkgs(newv, n_new, h)))
@@ -835,11 +914,24 @@ static int checkin_job(struct sq_conn *c, void *arg)
 	}
 
 	/* history: only changes, never the first inventory */
-	if (old_set && new_set != old_set) {
+	if (old_set && new_set != old_set && !ev.n) {
 		if ((!oldv && (rc = load_set(c, old_set, &ar, &oldv, &n_old))) ||
 		    (rc = load_set(c, new_set, &ar, &newv, &n_new)) ||
-		    (rc = diff_sets(c, a->host_id, a->now, oldv, n_old, newv, n_new)))
+		    (rc = diff_sets(&ev, oldv, n_old, newv, n_new)))
 			goto out;
+	}
+	for (size_t i = 0; i < ev.n; i++)
+		if ((rc = insert_event(c, a->host_id, a->now, ev.v[i].kind,
+				       ev.v[i].old_pkg, ev.v[i].new_pkg)))
+			goto out;
+	if (memo && ev.n <= MEMO_EVENTS) {
+		/* cleared with the set cache if this transaction fails */
+		memcpy(memo->key, a->delta_key, sizeof(memo->key));
+		memo->base_set = old_set;
+		memo->new_set = new_set;
+		memcpy(memo->new_hash, req->inventory_hash, sizeof(memo->new_hash));
+		memo->n_ev = (unsigned)ev.n;
+		memcpy(memo->ev, ev.v, ev.n * sizeof(*ev.v));
 	}
 	if (a->upd_hash && strcmp(a->upd_hash, cur_upd) &&
 	    (rc = updset_get(c, a->upd_hash, &req->state, &new_upd)))
@@ -906,15 +998,42 @@ static int checkin_job(struct sq_conn *c, void *arg)
 	memcpy(a->res.inventory_hash, req->inventory_hash, 65);
 	(void)old_upd;
 out:
+	fp_free(ev.v);
 	fp_arena_release(&ar);
 	return rc;
+}
+
+/*
+ * The digest of a delta and its base: every field of every added
+ * package (the rows it resolves to) and every removed key.
+ */
+static int delta_key(const struct fp_checkin *req, char out[65])
+{
+	struct fp_buf b;
+	int rc = 0;
+
+	fp_buf_init(&b, 0);
+	rc |= fp_buf_adds(&b, req->base_hash);
+	for (size_t i = 0; i < req->n_pkgs; i++) {
+		const struct fp_wpkg *p = &req->pkgs[i];
+		rc |= fp_buf_addf(&b, "\n+%d\t%s\t%s\t%s\t%s\t%s\t%s", (int)p->eco,
+				  p->name, p->arch, p->version, p->source,
+				  p->source_version, p->kind ? p->kind : "");
+	}
+	for (size_t i = 0; i < req->n_removed; i++)
+		rc |= fp_buf_addf(&b, "\n-%d\t%s\t%s", (int)req->removed[i].eco,
+				  req->removed[i].name, req->removed[i].arch);
+	if (!rc)
+		fp_sha256_hex(b.data, b.len, out);
+	fp_buf_release(&b);
+	return rc ? FP_ENOMEM : 0;
 }
 
 int sq_checkin(struct fp_store *st, int64_t host_id, struct fp_checkin *req,
 	       int64_t now, struct fp_checkin_result *ret)
 {
 	struct checkin_arg a = { .host_id = host_id, .now = now, .req = req };
-	char uh[65], dh[65], sh[65];
+	char uh[65], dh[65], sh[65], kh[65];
 	char *details = NULL, *state = NULL;
 	int rc = FP_ENOMEM;
 
@@ -931,6 +1050,8 @@ int sq_checkin(struct fp_store *st, int64_t host_id, struct fp_checkin *req,
 	}
 	if (!(state = dump_hash(req->state.restart, sh)))
 		goto out;
+	if (req->kind == FP_CHECKIN_DELTA && !delta_key(req, kh))
+		a.delta_key = kh;
 	a.state = state;
 	a.state_hash = sh;
 	rc = sq_write((struct sq_store *)st, checkin_job, &a);

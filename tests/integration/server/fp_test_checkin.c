@@ -39,6 +39,7 @@ struct opts {
 	const char *machine_id, *hostname, *enroll;
 	long packages, seq, marker, base_marker;
 	bool unchanged;
+	bool wrong_hash; /* delta: claim a result the delta does not give */
 };
 
 static void pkg_at(long i, long marker, char *name, size_t nn, char *ver,
@@ -118,7 +119,7 @@ static char *body(const struct opts *o)
 	} else if (o->base_marker >= 0) {
 		char ver[32];
 		json_decref(packages(o->packages, o->base_marker, base));
-		json_decref(packages(o->packages, o->marker, hash));
+		json_decref(packages(o->packages + o->wrong_hash, o->marker, hash));
 		snprintf(ver, sizeof(ver), "%ld.0-1", o->marker);
 		b = json_pack("{s:I, s:s, s:{s:s, s:[{s:s, s:s, s:s, s:s}], s:[]}}",
 			      "seq", (json_int_t)o->seq, "inventory_hash", hash,
@@ -187,7 +188,7 @@ static void *worker_main(void *arg)
 		for (size_t h = w->index; h < b->n_hosts; h += b->threads) {
 			struct host *host = &b->hosts[h];
 			struct opts o = { "", "", NULL, b->packages, host->seq + 1,
-					  host->seq + 1, -1, false };
+					  host->seq + 1, -1, false, false };
 			struct timespec t0, t1;
 			char mid[32], auth[200], *s;
 			struct curl_slist *hdr = NULL;
@@ -333,7 +334,7 @@ static int blast(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { "test-machine", "test-host", NULL, 20, 1, 1, -1, false };
+	struct opts o = { "test-machine", "test-host", NULL, 20, 1, 1, -1, false, false };
 	char *s;
 
 	if (argc >= 2 && !strcmp(argv[1], "blast"))
@@ -346,6 +347,10 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--unchanged")) {
 			o.unchanged = true;
+			continue;
+		}
+		if (!strcmp(a, "--wrong-hash")) {
+			o.wrong_hash = true;
 			continue;
 		}
 		if (!v) {

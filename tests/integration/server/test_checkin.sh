@@ -49,10 +49,12 @@ checkin "$C1" --seq 5 --base-marker 7 --marker 8 --packages 20
 expect 200 "bad base"
 [ "$(jout .status)" = need_full ] || fail "expected need_full for a wrong base"
 [ "$(jout .inventory_hash)" = "$HASH2" ] || fail "need_full returns the server's hash"
-# delta whose result does not hash to inventory_hash -> need_full
-checkin "$C1" --seq 5 --base-marker 2 --marker 3 --packages 19
+# delta on the right base whose result does not hash to inventory_hash
+# -> need_full, nothing applied
+checkin "$C1" --seq 5 --base-marker 2 --marker 3 --packages 20 --wrong-hash
 expect 200 "delta with wrong resulting hash"
 [ "$(jout .status)" = need_full ] || fail "expected need_full for a wrong result"
+[ "$(jout .inventory_hash)" = "$HASH2" ] || fail "wrong result moved the hash"
 # a downgrade as a full inventory (marker 2 -> 1)
 checkin "$C1" --seq 6 --marker 1 --packages 20
 expect 200 "full downgrade"
@@ -157,6 +159,41 @@ api GET /api/v1/hosts/web-2 "$ADMIN"
 [ "$(jout '.packages_list | map(select(.kind=="flatpak"))[0].version')" = "45.0 (beta)" ] ||
 	fail "flatpak not stored: $(jout .packages_list)"
 [ "$(jout '.history[0].event')" = installed ] || fail "flatpak install event"
+
+# the same delta on the same base from more hosts: the writer remembers
+# the first result (set and history events) and gives it to the others;
+# a claim that does not match what is remembered still gets need_full
+new_secret memo
+for n in 5 6 7; do
+	enroll m-000$n web-$n
+	eval C$n=\$CRED
+	CK_MID=m-000$n CK_HN=web-$n
+	checkin "$CRED" --seq 1 --marker 4 --packages 30
+	expect 200 "memo host $n full"
+done
+for n in 5 6; do
+	eval cred=\$C$n
+	CK_MID=m-000$n CK_HN=web-$n
+	checkin "$cred" --seq 2 --base-marker 4 --marker 5 --packages 30
+	expect 200 "memo host $n delta"
+	[ "$(jout .status)" = ok ] || fail "memo delta $n: $(cat "$T/out")"
+	api GET "/api/v1/hosts/web-$n" "$ADMIN"
+	[ "$(jout '.packages_list | map(select(.name=="marker"))[0].version')" = 5.0-1 ] ||
+		fail "web-$n: marker not upgraded"
+	[ "$(jout '.history | length')" = 1 ] && [ "$(jout '.history[0].event')" = upgraded ] &&
+		[ "$(jout '.history[0].old_version')" = 4.0-1 ] &&
+		[ "$(jout '.history[0].new_version')" = 5.0-1 ] || fail "web-$n history: $(jout .history)"
+done
+same=$(sqlite3 "$T/data/fleetpatch.db" \
+	"SELECT count(DISTINCT pkgset_id) FROM hosts WHERE hostname IN ('web-5','web-6')")
+[ "$same" = 1 ] || fail "same delta, different sets ($same)"
+CK_MID=m-0007 CK_HN=web-7
+checkin "$C7" --seq 2 --base-marker 4 --marker 5 --packages 30 --wrong-hash
+expect 200 "memo host 7 wrong claim"
+[ "$(jout .status)" = need_full ] || fail "remembered delta with a wrong claim: $(cat "$T/out")"
+api GET /api/v1/hosts/web-7 "$ADMIN"
+[ "$(jout '.packages_list | map(select(.name=="marker"))[0].version')" = 4.0-1 ] &&
+	[ "$(jout '.history | length')" = 0 ] || fail "web-7 changed by a refused delta"
 
 # restart: everything is still there
 stop_server
