@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fleetpatch/util.h"
+#include "scheduler.h"
 #include "server.h"
 
 void fpd_config_defaults(struct fpd_config *cfg)
@@ -22,6 +23,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	cfg->max_connections = 4096;
 	cfg->stale_after = 7 * 86400;
 	cfg->checkin_interval = 15 * 60;
+	cfg->job_timeout = FPD_JOB_TIMEOUT_DEFAULT;
 	cfg->log_level = FPD_LOG_INFO;
 	fp_decode_limits_default(&cfg->limits);
 }
@@ -105,6 +107,9 @@ static int on_value(void *user, const char *section, const char *name,
 		c->checkin_interval = d;
 	else if (IS("checkin", "stale_after") && !fp_duration_parse(value, &d) && d > 0)
 		c->stale_after = d;
+	else if (IS("rollout", "job_timeout") && !fp_duration_parse(value, &d) &&
+		 d > 0 && d <= FPD_JOB_LIFETIME)
+		c->job_timeout = d;
 	else {
 		snprintf(x->err, x->errlen, "[%s] %s = %s: unknown key or invalid value",
 			 section, name, value);

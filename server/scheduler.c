@@ -32,6 +32,7 @@ struct fpd_sched {
 	struct fp_policy *policies;
 	size_t n_policies;
 	struct fp_rollout_actions acts;
+	int64_t job_timeout; /* seconds; config [rollout] job_timeout */
 };
 
 static struct fpd_sched *sched_of(struct fpd_server *srv)
@@ -155,7 +156,8 @@ static struct fp_rollout_env env_of(struct fpd_sched *s, int64_t now)
 					.windows = s->windows,
 					.n_windows = s->n_windows,
 					.host_busy = host_busy,
-					.ctx = s };
+					.ctx = s,
+					.job_timeout = s->job_timeout };
 }
 
 /* Log and mark what the state machine asked for. */
@@ -190,6 +192,15 @@ static void carry_out(struct fpd_server *srv, struct live *l)
 			fpd_info("deployment %lld completed", (long long)d->id);
 			break;
 		case FP_ACT_WAIT:
+			break;
+		case FP_ACT_TIMEOUT:
+			h = fp_deployment_host(&l->dep, a->host_id);
+			if (h)
+				mark(l, h);
+			fpd_warn("deployment %lld: host %lld job %lld timed out: "
+				 "handed out and not reported within %llds",
+				 (long long)d->id, (long long)a->host_id,
+				 (long long)a->job_id, (long long)s->job_timeout);
 			break;
 		}
 	}
@@ -820,8 +831,13 @@ static int deliver(struct fpd_server *srv, struct live *l,
 		goto out;
 	}
 	rc = json_array_append_new(jobs, env) ? FP_ENOMEM : 0;
-	if (!rc)
+	if (!rc) {
 		l->delivered[h - l->dep.hosts] = 1;
+		/* The job timeout runs from here (fp_rollout_handed_out). */
+		fp_rollout_handed_out(&l->dep, h->host_id, h->job_id,
+				      (time_t)now);
+		mark(l, h);
+	}
 out:
 	fp_job_release(&job);
 	return rc;
@@ -951,6 +967,7 @@ int fpd_sched_start(struct fpd_server *srv)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	fp_rollout_actions_init(&s->acts);
+	s->job_timeout = srv->cfg.job_timeout;
 	srv->sched = s;
 	if ((rc = load_windows(srv, s)) || (rc = load_policies(srv, s)) ||
 	    (rc = load_deployments(srv, s))) {

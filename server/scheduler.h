@@ -20,6 +20,9 @@
 
 #define FPD_TICK_SECONDS 2
 #define FPD_JOB_LIFETIME ((int64_t)86400)
+/* A handed-out job not reported within this fails ("timed out"); the
+ * [rollout] job_timeout setting, at most FPD_JOB_LIFETIME. */
+#define FPD_JOB_TIMEOUT_DEFAULT ((int64_t)4 * 3600)
 #define FPD_MAX_JOB_RESULTS 256
 
 struct fpd_server;

@@ -28,6 +28,7 @@ struct fpd_config {
 	unsigned max_connections;
 	int64_t stale_after;     /* seconds */
 	int64_t checkin_interval;/* seconds, told to agents */
+	int64_t job_timeout;     /* seconds a handed-out job may take */
 	enum fpd_log_level log_level;
 	struct fp_decode_limits limits;
 };

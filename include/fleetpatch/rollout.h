@@ -132,6 +132,8 @@ struct fp_rollout_host {
 	uint16_t ring;      /* index into dep->rings */
 	uint8_t state;      /* enum fp_host_state */
 	uint8_t attempts;   /* jobs queued so far (retries add one) */
+	uint8_t handed_out; /* the current job reached the host (check-in
+			     * answer): its job timeout runs from updated_at */
 };
 
 struct fp_ring_progress {
@@ -239,6 +241,8 @@ enum fp_rollout_action_kind {
 	FP_ACT_HALT,     /* halted: alert operators with dep->reason */
 	FP_ACT_COMPLETE, /* the deployment completed */
 	FP_ACT_WAIT,     /* ring 'ring' waits for its window ('until') */
+	FP_ACT_TIMEOUT,  /* job 'job_id' of 'host_id' was handed out and not
+			  * reported within the job timeout: failed */
 };
 
 struct fp_rollout_action {
@@ -271,6 +275,14 @@ struct fp_rollout_env {
 	 */
 	bool (*host_busy)(void *ctx, int64_t host_id, int64_t deployment_id);
 	void *ctx;
+	/*
+	 * A job handed out (fp_rollout_handed_out) and not finished within
+	 * this many seconds counts as failed ("timed out"): it frees its
+	 * batch slot and counts toward the ring's failure threshold.  0: no
+	 * timeout.  A job still only queued for a host that has not checked
+	 * in (a laptop away) never times out.
+	 */
+	int64_t job_timeout;
 };
 
 /*
@@ -286,7 +298,20 @@ int fp_rollout_apply(struct fp_deployment *dep,
 		     const struct fp_rollout_env *env,
 		     struct fp_rollout_actions *out, struct fp_diag *diag);
 
-/* Time passes: start, queue, soak, promote, halt, complete. */
+/*
+ * The job 'job_id' of 'host_id' reached its host at 'now' (the server put
+ * it in a check-in answer): its job timeout starts.  Only for the host's
+ * current job in state sent; FP_ENOENT otherwise.
+ */
+int fp_rollout_handed_out(struct fp_deployment *dep, int64_t host_id,
+			  int64_t job_id, time_t now);
+
+/*
+ * Time passes: time out jobs, start, queue, soak, promote, halt,
+ * complete.  A timed-out job is failed (FP_ACT_TIMEOUT) in running,
+ * paused and halted deployments alike; a late final result for it still
+ * counts (the host did report after all), a late "running" does not.
+ */
 int fp_rollout_tick(struct fp_deployment *dep,
 		    const struct fp_rollout_env *env,
 		    struct fp_rollout_actions *out);
@@ -308,7 +333,7 @@ time_t fp_rollout_host_deadline(const struct fp_deployment *dep,
  *  "rings": [<ring> + {"state", "started_at", "soak_started_at",
  *            "finished_at", "counts": {"pending": N, ...}}],
  *  "hosts": [{"host_id", "ring", "state", "job_id", "attempts",
- *             "updated_at"}]}
+ *             "updated_at", "handed_out"}]}
  * 'with_hosts' false leaves out "hosts" (listings); from_json then
  * accepts the deployment without hosts.  from_json validates everything
  * a fuzzer could throw at it: limits, ranges, states, ring indexes.

@@ -24,7 +24,8 @@ const char *const fp__host_state_names[8] = { "pending", "sent", "running",
 						"rolled_back", "skipped",
 						"deferred" };
 static const char *const action_names[] = { "dispatch", "revoke", "promote",
-					    "halt", "complete", "wait" };
+					    "halt", "complete", "wait",
+					    "timeout" };
 
 #define NAME_OF(tab, v) \
 	((unsigned)(v) < FP_ARRAY_SIZE(tab) ? (tab)[v] : "unknown")
@@ -532,6 +533,7 @@ static void dispatch_ring(struct fp_deployment *dep, size_t i,
 		dep->job_seq++;
 		h->job_id = fp_rollout_job_id(dep->id, dep->job_seq);
 		h->state = FP_HOST_SENT;
+		h->handed_out = 0;
 		h->updated_at = env->now;
 		if (h->attempts < 255)
 			h->attempts++;
@@ -546,6 +548,40 @@ static void halt(struct fp_deployment *dep, const char *why,
 	dep->state = FP_DEP_HALTED;
 	snprintf(dep->reason, sizeof(dep->reason), "%s", why);
 	emit(out, FP_ACT_HALT, 0, 0, 0, 0);
+}
+
+int fp_rollout_handed_out(struct fp_deployment *dep, int64_t host_id,
+			  int64_t job_id, time_t now)
+{
+	struct fp_rollout_host *h = fp_deployment_host(dep, host_id);
+
+	if (!h || job_id == 0 || h->job_id != job_id ||
+	    h->state != FP_HOST_SENT)
+		return FP_ENOENT;
+	h->handed_out = 1;
+	h->updated_at = now;
+	return 0;
+}
+
+/* Jobs handed out and neither finished nor deferred in time: failed. */
+static void time_out_jobs(struct fp_deployment *dep,
+			  const struct fp_rollout_env *env,
+			  struct fp_rollout_actions *out)
+{
+	if (env->job_timeout <= 0)
+		return;
+	for (size_t k = 0; k < dep->n_hosts; k++) {
+		struct fp_rollout_host *h = &dep->hosts[k];
+		if (!h->handed_out || (h->state != FP_HOST_SENT &&
+				       h->state != FP_HOST_RUNNING))
+			continue;
+		if ((int64_t)env->now - (int64_t)h->updated_at < env->job_timeout)
+			continue;
+		h->state = FP_HOST_FAILED;
+		h->handed_out = 0;
+		h->updated_at = env->now;
+		emit(out, FP_ACT_TIMEOUT, h->ring, h->host_id, h->job_id, 0);
+	}
 }
 
 int fp_rollout_tick(struct fp_deployment *dep, const struct fp_rollout_env *env,
@@ -567,6 +603,9 @@ int fp_rollout_tick(struct fp_deployment *dep, const struct fp_rollout_env *env,
 		dep->state = FP_DEP_RUNNING;
 		start_ring(dep, 0, now);
 	}
+	if (dep->state == FP_DEP_RUNNING || dep->state == FP_DEP_PAUSED ||
+	    dep->state == FP_DEP_HALTED)
+		time_out_jobs(dep, env, out);
 	if (dep->state != FP_DEP_RUNNING)
 		return 0;
 	fp_deployment_counts(dep, c);
@@ -673,6 +712,8 @@ static int apply_result(struct fp_deployment *dep,
 		return 0;
 	h->state = to;
 	h->updated_at = now;
+	/* A job reported running reached the host: its timeout runs anew. */
+	h->handed_out = to == FP_HOST_RUNNING || (in_flight(to) && h->handed_out);
 	return 0;
 }
 
@@ -711,6 +752,7 @@ static int apply_retry(struct fp_deployment *dep,
 			continue;
 		h->state = FP_HOST_PENDING;
 		h->job_id = 0;
+		h->handed_out = 0;
 		h->updated_at = now;
 		n++;
 	}

@@ -91,6 +91,8 @@ json_t *fp_rollout_host_to_json(const struct fp_rollout_host *h)
 				json_string(fp_host_state_name(h->state))) ||
 	    json_object_set_new(o, "job_id", json_integer(h->job_id)) ||
 	    json_object_set_new(o, "attempts", json_integer(h->attempts)) ||
+	    json_object_set_new(o, "handed_out",
+				json_boolean(h->handed_out != 0)) ||
 	    set_time_opt(o, "updated_at", h->updated_at)) {
 		json_decref(o);
 		return NULL;
@@ -304,6 +306,7 @@ static int hosts_from_json(const json_t *hosts, struct fp_diag *d,
 		const json_t *h = json_array_get(hosts, i);
 		int64_t id = 0, ring = 0, job = 0, att = 0;
 		time_t upd = 0;
+		bool handed = false;
 		int st = 0;
 		struct fp_rollout_host *rh;
 
@@ -320,7 +323,8 @@ static int hosts_from_json(const json_t *hosts, struct fp_diag *d,
 				     d, &job)) ||
 		    (rc = fp__rj_int(h, "attempts", where, false, 0, 255, d,
 				     &att)) ||
-		    (rc = fp__rj_time(h, "updated_at", where, false, d, &upd)))
+		    (rc = fp__rj_time(h, "updated_at", where, false, d, &upd)) ||
+		    (rc = fp__rj_bool(h, "handed_out", where, false, d, &handed)))
 			return rc;
 		rc = fp_deployment_add_host(dep, id, (size_t)ring, false);
 		if (rc)
@@ -331,6 +335,8 @@ static int hosts_from_json(const json_t *hosts, struct fp_diag *d,
 		rh->job_id = job;
 		rh->attempts = (uint8_t)att;
 		rh->updated_at = upd;
+		rh->handed_out = handed && (st == FP_HOST_SENT ||
+				      st == FP_HOST_RUNNING);
 		if (st != FP_HOST_PENDING && st != FP_HOST_SKIPPED &&
 		    dep->progress[ring].state == FP_RING_WAITING)
 			return fp__rj_fail(d, FP_EINVAL, where, "state",

@@ -232,4 +232,34 @@ api GET "/api/v1/deployments/$D3" "$ADMIN"
 result_checkin "$C1" m-0001 24 "$JB" succeeded
 wait_until "/api/v1/deployments/$D3" .state completed "D3 never completed"
 stop_server
+
+# a job handed out and never reported times out ([rollout] job_timeout):
+# failed, its batch slot goes to the next host; a job only queued for a
+# host that has not checked in does not time out
+printf '[rollout]\njob_timeout = 3s\n' >"$T/conf"
+start_server
+FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
+api POST /api/v1/rings "$ADMIN" '{"name":"one-by-one","batch_size":1,"success_threshold":0}'
+expect 201 "ring one-by-one"
+D4=$($FP deploy create --rings one-by-one --package marker --json | jq -r .id)
+$FP deploy approve "$D4" >/dev/null || fail "approve D4"
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 30 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 1 ] || fail "D4 job: $(cat "$T/out")"
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 30 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "batch of one exceeded"
+wait_until "/api/v1/deployments/$D4" '.hosts | map(select(.host_id=='"$H1"'))[0].state' failed \
+	"the unreported job never timed out"
+[ "$(jout '.rings[0].counts.failed')" = 1 ] || fail "timeout not counted: $(cat "$T/out")"
+[ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].state')" = sent ] ||
+	fail "slot not freed: $(cat "$T/out")"
+grep -q "host $H1 job [0-9]* timed out" "$T/server.log" || fail "timeout not logged"
+sleep 4
+api GET "/api/v1/deployments/$D4" "$ADMIN"
+[ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].state')" = sent ] ||
+	fail "a job never handed out timed out: $(cat "$T/out")"
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 31 --marker 1 --packages 5
+J4=$(jout '.jobs[0].payload' | jq -r .job_id)
+result_checkin "$C2" m-0002 32 "$J4" succeeded
+expect 200 "D4 result"
+stop_server
 echo "rollout server test passed"

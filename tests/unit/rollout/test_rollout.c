@@ -725,6 +725,148 @@ static void test_decoder_errors(void **state)
 	}
 }
 
+/*
+ * Job timeout: a job handed out and not finished within env.job_timeout
+ * fails ("timed out"), frees its batch slot and counts toward the
+ * ring's failure threshold.  Ring r0 of 'hosts' hosts, batch 'batch',
+ * threshold 'threshold', max_failures 'maxf'; the first dispatched host
+ * gets 'first' (a status, or -1: nothing) at T0 + 'first_at' when
+ * handed out; ticks at T0 + 'tick_at'.
+ */
+struct timeout_case {
+	const char *what;
+	int hosts, batch, threshold, maxf;
+	int64_t timeout;
+	bool hand_out, pause;
+	int first;
+	time_t first_at, tick_at;
+	enum fp_host_state want;
+	size_t want_timeouts, want_dispatch;
+	enum fp_dep_state want_dep;
+};
+
+static const struct timeout_case timeout_cases[] = {
+	{ "not yet", 2, 1, 0, -1, HOUR, true, false, -1, 0, HOUR - 1,
+	  FP_HOST_SENT, 0, 0, FP_DEP_RUNNING },
+	{ "timed out: the slot goes to the next host", 2, 1, 0, -1, HOUR, true,
+	  false, -1, 0, HOUR, FP_HOST_FAILED, 1, 1, FP_DEP_RUNNING },
+	{ "queued, never handed out (host away)", 2, 1, 0, -1, HOUR, false,
+	  false, -1, 0, 30 * DAY, FP_HOST_SENT, 0, 0, FP_DEP_RUNNING },
+	{ "no timeout configured", 2, 1, 0, -1, 0, true, false, -1, 0, 30 * DAY,
+	  FP_HOST_SENT, 0, 0, FP_DEP_RUNNING },
+	{ "reported running: the bound runs from the report", 2, 1, 0, -1, HOUR,
+	  true, false, FP_JOB_RUNNING, 600, HOUR + 599, FP_HOST_RUNNING, 0, 0,
+	  FP_DEP_RUNNING },
+	{ "running past the bound", 2, 1, 0, -1, HOUR, true, false,
+	  FP_JOB_RUNNING, 600, HOUR + 600, FP_HOST_FAILED, 1, 1, FP_DEP_RUNNING },
+	{ "deferred by a user: the deadline governs", 2, 1, 0, -1, HOUR, true,
+	  false, FP_JOB_DEFERRED, 60, 30 * DAY, FP_HOST_DEFERRED, 0, 0,
+	  FP_DEP_RUNNING },
+	{ "finished before the bound", 2, 1, 0, -1, HOUR, true, false,
+	  FP_JOB_SUCCEEDED, 60, 30 * DAY, FP_HOST_SUCCEEDED, 0, 1,
+	  FP_DEP_RUNNING },
+	{ "counts toward max_failures: halts", 3, 1, 0, 0, HOUR, true, false, -1,
+	  0, HOUR, FP_HOST_FAILED, 1, 0, FP_DEP_HALTED },
+	{ "counts toward the threshold: halts", 2, 2, 100, -1, HOUR, true, false,
+	  -1, 0, HOUR, FP_HOST_FAILED, 1, 0, FP_DEP_HALTED },
+	{ "paused: in-flight jobs still time out", 2, 1, 0, -1, HOUR, true, true,
+	  -1, 0, HOUR, FP_HOST_FAILED, 1, 0, FP_DEP_PAUSED },
+};
+
+static void test_job_timeout_table(void **state)
+{
+	for (size_t i = 0; i < FP_ARRAY_SIZE(timeout_cases); i++) {
+		const struct timeout_case *c = &timeout_cases[i];
+		struct fp_deployment dep;
+		struct fp_rollout_env env = env_at(T0);
+		struct fp_rollout_host *h;
+		const int sizes[] = { c->hosts };
+
+		make(&dep, 1, sizes);
+		dep.rings[0].batch_size = c->batch;
+		dep.rings[0].success_threshold = c->threshold;
+		dep.rings[0].max_failures = c->maxf;
+		dep.state = FP_DEP_APPROVED;
+		check_ok(&dep, T0);
+		assert_int_equal(tick(&dep, T0), (size_t)c->batch);
+		h = fp_deployment_host(&dep, acts.v[0].host_id);
+		if (c->hand_out)
+			assert_int_equal(fp_rollout_handed_out(&dep, h->host_id, h->job_id, T0), 0);
+		if (c->first >= 0) {
+			struct fp_rollout_event ev = { .kind = FP_EV_RESULT, .host_id = h->host_id,
+						       .job_id = h->job_id, .status = c->first };
+			env = env_at(T0 + c->first_at);
+			acts.n = 0;
+			assert_int_equal(fp_rollout_apply(&dep, &ev, &env, &acts, &diag), 0);
+		}
+		if (c->pause)
+			assert_int_equal(event(&dep, T0 + 1, FP_EV_PAUSE), 0);
+		env = env_at(T0 + c->tick_at);
+		env.job_timeout = c->timeout;
+		acts.n = 0;
+		assert_int_equal(fp_rollout_tick(&dep, &env, &acts), 0);
+		if (h->state != c->want || count_kind(FP_ACT_TIMEOUT) != c->want_timeouts ||
+		    count_kind(FP_ACT_DISPATCH) != c->want_dispatch || dep.state != c->want_dep)
+			fail_msg("case %zu (%s): host %s, %zu timeouts, %zu dispatched, deployment %s '%s'",
+				 i, c->what, fp_host_state_name(h->state),
+				 count_kind(FP_ACT_TIMEOUT), count_kind(FP_ACT_DISPATCH),
+				 fp_dep_state_name(dep.state), dep.reason);
+		for (size_t k = 0; k < acts.n; k++)
+			if (acts.v[k].kind == FP_ACT_TIMEOUT)
+				assert_int_equal(acts.v[k].job_id, h->job_id);
+		fp_deployment_release(&dep);
+	}
+}
+
+/* After a timeout: late reports, handing out rules, the flag survives JSON. */
+static void test_job_timeout_edges(void **state)
+{
+	struct fp_deployment dep, back;
+	struct fp_rollout_env env = env_at(T0);
+	struct fp_rollout_host *h;
+	struct fp_rollout_event ev = { .kind = FP_EV_RESULT };
+	const int sizes[] = { 2 };
+	json_t *j;
+
+	make(&dep, 1, sizes);
+	dep.rings[0].batch_size = 1;
+	dep.rings[0].success_threshold = 0;
+	dep.state = FP_DEP_APPROVED;
+	check_ok(&dep, T0);
+	assert_int_equal(tick(&dep, T0), 1);
+	h = fp_deployment_host(&dep, acts.v[0].host_id);
+	/* Only the current job of a host in state sent can be handed out. */
+	assert_int_equal(fp_rollout_handed_out(&dep, h->host_id, h->job_id + 1, T0), FP_ENOENT);
+	assert_int_equal(fp_rollout_handed_out(&dep, 999999, h->job_id, T0), FP_ENOENT);
+	assert_int_equal(fp_rollout_handed_out(&dep, h->host_id, h->job_id, T0 + 10), 0);
+	/* The flag survives the stored form. */
+	j = fp_deployment_to_json(&dep, true);
+	fp_deployment_init(&back);
+	assert_int_equal(fp_deployment_from_json(j, &diag, &back), 0);
+	assert_int_equal(fp_deployment_host(&back, h->host_id)->handed_out, 1);
+	json_decref(j);
+	fp_deployment_release(&back);
+
+	env.now = T0 + 10 + HOUR;
+	env.job_timeout = HOUR;
+	acts.n = 0;
+	assert_int_equal(fp_rollout_tick(&dep, &env, &acts), 0);
+	assert_int_equal(h->state, FP_HOST_FAILED);
+	assert_int_equal(h->handed_out, 0);
+	/* A late "running" does not bring it back in flight ... */
+	ev.host_id = h->host_id;
+	ev.job_id = h->job_id;
+	ev.status = FP_JOB_RUNNING;
+	acts.n = 0;
+	assert_int_equal(fp_rollout_apply(&dep, &ev, &env, &acts, &diag), 0);
+	assert_int_equal(h->state, FP_HOST_FAILED);
+	/* ... but a late final result is the truth about the host. */
+	ev.status = FP_JOB_SUCCEEDED;
+	assert_int_equal(fp_rollout_apply(&dep, &ev, &env, &acts, &diag), 0);
+	assert_int_equal(h->state, FP_HOST_SUCCEEDED);
+	fp_deployment_release(&dep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +881,8 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_serialisation),
 		cmocka_unit_test(test_decoder_errors),
+		cmocka_unit_test(test_job_timeout_table),
+		cmocka_unit_test(test_job_timeout_edges),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
