@@ -24,6 +24,7 @@ void fpd_config_defaults(struct fpd_config *cfg)
 	cfg->stale_after = 7 * 86400;
 	cfg->checkin_interval = 15 * 60;
 	cfg->job_timeout = FPD_JOB_TIMEOUT_DEFAULT;
+	cfg->sweep_interval = 3600;
 	cfg->log_level = FPD_LOG_INFO;
 	fp_decode_limits_default(&cfg->limits);
 }
@@ -110,6 +111,8 @@ static int on_value(void *user, const char *section, const char *name,
 	else if (IS("rollout", "job_timeout") && !fp_duration_parse(value, &d) &&
 		 d > 0 && d <= FPD_JOB_LIFETIME)
 		c->job_timeout = d;
+	else if (IS("server", "sweep_interval") && !fp_duration_parse(value, &d) && d > 0)
+		c->sweep_interval = d;
 	else {
 		snprintf(x->err, x->errlen, "[%s] %s = %s: unknown key or invalid value",
 			 section, name, value);

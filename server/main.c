@@ -123,7 +123,7 @@ static int run(struct fpd_server *srv, const char *ready_file)
 		fpd_err("cannot load settings: %s", fp_strerror(rc));
 		goto out_close;
 	}
-	if ((rc = fpd_sched_start(srv)))
+	if ((rc = fpd_sched_start(srv)) || (rc = fpd_maint_start(srv)))
 		goto out_close;
 	/* one descriptor per agent connection: allow as many as the hard limit */
 	{
@@ -150,6 +150,7 @@ static int run(struct fpd_server *srv, const char *ready_file)
 	fpd_info("signal %d: shutting down", sig);
 	fpd_http_stop(srv);
 out_close:
+	fpd_maint_stop(srv);
 	fpd_sched_stop(srv);
 	fp_store_close(srv->store);
 	return rc ? 1 : 0;

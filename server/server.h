@@ -29,6 +29,7 @@ struct fpd_config {
 	int64_t stale_after;     /* seconds */
 	int64_t checkin_interval;/* seconds, told to agents */
 	int64_t job_timeout;     /* seconds a handed-out job may take */
+	int64_t sweep_interval;  /* seconds between sweeps of unused sets */
 	enum fpd_log_level log_level;
 	struct fp_decode_limits limits;
 };
@@ -51,7 +52,13 @@ struct fpd_server {
 	void *mhd;
 	int port; /* bound port */
 	struct fpd_sched *sched; /* rollout scheduler (scheduler.h) */
+	struct fpd_maint *maint; /* housekeeping thread (maint.c) */
 };
+
+/* Housekeeping: sweeps package and update sets no host uses any more,
+ * every cfg.sweep_interval seconds. */
+int fpd_maint_start(struct fpd_server *srv);
+void fpd_maint_stop(struct fpd_server *srv);
 
 /* One API request as the handlers see it. */
 struct fpd_req {

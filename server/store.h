@@ -62,6 +62,11 @@ struct fp_checkin_result {
 	bool duplicate;          /* seq already applied: nothing done */
 };
 
+/* What one sweep deleted. */
+struct fp_sweep_result {
+	int64_t pkgsets, updsets;
+};
+
 struct fp_host_filter {
 	const char *group, *os, *search;
 	bool stale_only, needs_reboot_only;
@@ -134,6 +139,13 @@ struct fp_store_ops {
 	int (*host_delete)(struct fp_store *st, int64_t id);
 	int (*updates_list)(struct fp_store *st, bool security_only,
 			    const char *group, json_t **ret);
+	/*
+	 * Delete package and update sets no host refers to any more, at
+	 * most 'max_sets' of each per call: call again while it deleted that
+	 * many.  Package rows stay (history refers to them).
+	 */
+	int (*sweep)(struct fp_store *st, unsigned max_sets,
+		     struct fp_sweep_result *ret);
 
 	/* groups and tags */
 	int (*group_create)(struct fp_store *st, const char *name, bool dynamic,

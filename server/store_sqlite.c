@@ -1006,6 +1006,7 @@ const struct fp_store_ops sq_ops = {
 	.host_get = sq_host_get,
 	.host_resolve = sq_host_resolve,
 	.host_delete = sq_host_delete,
+	.sweep = sq_sweep,
 	.updates_list = sq_updates_list,
 	.group_create = sq_group_create,
 	.group_delete = sq_group_delete,

@@ -45,7 +45,7 @@ enum sq_stmt {
 	SQ_PKG_FIND, SQ_PKG_INSERT, SQ_PKGSET_FIND, SQ_PKGSET_INSERT,
 	SQ_PKGSET_ITEM, SQ_PKGSET_LOAD, SQ_EVENT_INSERT,
 	SQ_UPD_FIND, SQ_UPD_INSERT, SQ_UPDSET_FIND, SQ_UPDSET_INSERT,
-	SQ_UPDSET_ITEM, SQ_UPDATES_LIST,
+	SQ_UPDSET_ITEM, SQ_UPDATES_LIST, SQ_SWEEP_PKGSETS, SQ_SWEEP_UPDSETS,
 	/* rollout, store_sqlite_rollout.c */
 	SQ_RO_PUT, SQ_RO_DEL, SQ_RO_LIST, SQ_DEP_NEW, SQ_DEP_SAVE,
 	SQ_DEP_HOST, SQ_DEP_LIST, SQ_DEP_HOSTS, SQ_HOSTS_SELECT,
@@ -142,6 +142,8 @@ int sq_host_list(struct fp_store *st, const struct fp_host_filter *f,
 int sq_host_get(struct fp_store *st, const char *ref, int64_t stale_before,
 		int history_limit, json_t **ret);
 int sq_host_resolve(struct fp_store *st, const char *ref, int64_t *ret_id);
+int sq_sweep(struct fp_store *st, unsigned max_sets,
+	     struct fp_sweep_result *ret);
 int sq_host_delete(struct fp_store *st, int64_t id);
 int sq_updates_list(struct fp_store *st, bool security_only, const char *group,
 		    json_t **ret);
