@@ -11,12 +11,7 @@
 #     test ring and is rolled back to 1.1 there; the server is down when
 #     the result is made: it stays in results/ until the server is back;
 #     the deployment halts and production stays at 1.1
-. "$(dirname "$0")/../apply/lib.sh"
-
-FPD=$FP_BIN_DIR/fleetpatchd
-CLI=$FP_BIN_DIR/fleetpatch
-SERVER_PID=
-trap 'rc=$?; [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && rm -rf "$W"; exit $rc' EXIT
+. "$(dirname "$0")/lib.sh"
 
 step "packages 1.0, 1.1, 1.2; the repository offers 1.0 and 1.1"
 mkdir -p "$W/repo" "$W/pool"
@@ -41,75 +36,25 @@ publish() { # publish VERSION...: the repository offers exactly these
 publish 1.0 1.1
 
 step "fleetpatchd on a loopback port"
-ADMIN=$("$FPD" --data "$W/data" init 2>"$W/init.err" | grep -Eo '[A-Za-z0-9_-]{40,}' | tail -n 1)
-[ -n "$ADMIN" ] || fail "init: $(cat "$W/init.err")"
-# start_server [PORT]: a random free port, or PORT again after a stop
-start_server() {
-	local attempt
-	for attempt in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=${1:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))}
-		"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" >>"$W/server.log" 2>&1 &
-		SERVER_PID=$!
-		echo "$SERVER_PID" >"$W/server.pid"
-		URL=http://127.0.0.1:$PORT
-		for _ in $(seq 1 100); do
-			curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && return 0
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=
-		[ -z "${1:-}" ] || sleep 0.5
-	done
-	fail "fleetpatchd did not start"
-}
-start_server
-cli() { "$CLI" --server "$URL" --token "$ADMIN" "$@"; }
+init_server
 
 step "four hosts with fpdemo 1.0, enrolled (host1 in group test)"
-SECRET_TEST=$(cli enroll-secret create --group test | grep -Eo '[A-Za-z0-9_-]{30,}' | tail -n 1)
-SECRET=$(cli enroll-secret create | grep -Eo '[A-Za-z0-9_-]{30,}' | tail -n 1)
+SECRET_TEST=$(enroll_secret --group test)
+SECRET=$(enroll_secret)
 N=0
 for h in host1 host2 host3 host4; do
 	r=$W/$h
 	N=$((N + 1))
 	mkroot_deb "$r"
 	cp /etc/os-release "$r/etc/os-release"
-	printf '%032x\n' "$N" >"$r/etc/machine-id"
-	echo "$h" >"$r/etc/hostname"
 	dpkg --root="$r" -i "$W/repo/fpdemo_1.0_all.deb" >/dev/null
 	s=$SECRET
 	[ $h = host1 ] && s=$SECRET_TEST
-	"$AGENT" enroll --server "$URL" --secret "$s" --state-dir "$r.agent" --root "$r" >/dev/null ||
-		fail "enroll $h"
-	jq -r .host_id "$r.agent/config.json" >"$r.id"
+	enroll_root "$r" "$N" "$s"
 done
 HOSTS_ALL="$W/host1 $W/host2 $W/host3 $W/host4"
 
-# run_agents [ARGS]: one `run --once` per host (check-in, jobs, check-in)
-run_agents() {
-	local r
-	for r in $HOSTS_ALL; do
-		"$AGENT" run --once --state-dir "$r.agent" --root "$r" "$@" >>"$W/agents.log" 2>&1 ||
-			fail "run --once on $r: $(tail -5 "$W/agents.log")"
-	done
-}
 run_agents --refresh 1s
-
-# until_state ID STATE...: drive agents and the 2 s scheduler tick
-until_state() {
-	local id=$1 st i
-	shift
-	for i in $(seq 1 25); do
-		st=$(cli deploy show "$id" --json | jq -r .state)
-		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
-		run_agents
-		sleep 1
-	done
-	fail "deployment $id is $st, not $*: $(cli deploy show "$id")"
-}
-hstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .state'; }
 
 step "rings test (group test) and production (the rest)"
 cli rings set test --group test --order 1 --soak 0s >/dev/null
@@ -169,13 +114,5 @@ start_server "$PORT"
 until_state "$D2" halted
 expect_eq "test host state" "$(hstate "$D2" "$W/host1")" rolled_back
 expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
-for r in $W/host2 $W/host3 $W/host4; do
-	run_agents
-	expect_eq "db on $r (production untouched)" "$(dbver "$r")" "ii 1.1"
-	expect_eq "deploy show: $r" "$(hstate "$D2" "$r")" pending
-done
-expect_eq "production ring not started" "$(cli deploy show "$D2" --json | jq -r '.rings[1].state')" waiting
-for r in $HOSTS_ALL; do
-	expect_eq "no results left on $r" "$(ls "$r.agent/results" 2>/dev/null | wc -l)" 0
-done
+expect_halted_before "$D2" 1 "ii 1.1" "$W/host2" "$W/host3" "$W/host4"
 echo "ok"
