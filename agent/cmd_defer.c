@@ -5,6 +5,7 @@
  * Postpone a pending job by the job's deferral period, as many times as
  * the job allows and never past its deadline.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ int cmd_defer(int argc, char **argv)
 	const char *state_dir = AGENT_DEFAULT_STATE_DIR;
 	bool as_json = false;
 	struct fp_diag diag;
-	char t[32], msg[300];
+	char t[32];
 	time_t until;
 	int c, r, left = 0;
 	long long id;
@@ -48,17 +49,19 @@ int cmd_defer(int argc, char **argv)
 		fprintf(stderr, "usage: fleetpatch-agent defer [--state-dir DIR] [--json] JOB_ID\n");
 		return 2;
 	}
+	errno = 0;
 	id = strtoll(argv[optind], &end, 10);
-	if (*end || end == argv[optind] || id <= 0) {
-		fprintf(stderr, "fleetpatch-agent defer: not a job id: %s\n",
-			argv[optind]);
+	if (*end || end == argv[optind] || id <= 0 || errno == ERANGE) {
+		fprintf(stderr, "fleetpatch-agent defer: not a job id: %.64s%s\n",
+			argv[optind], strlen(argv[optind]) > 64 ? "..." : "");
 		return 2;
 	}
 	fp_diag_init(&diag, NULL);
 	r = agent_job_defer(state_dir, id, time(NULL), &until, &left, &diag);
 	if (r) {
-		fp_diag_format(&diag, msg, sizeof(msg));
-		fprintf(stderr, "fleetpatch-agent defer: %s\n", msg);
+		/* no file or position to name: the message alone */
+		fprintf(stderr, "fleetpatch-agent defer: %s\n",
+			diag.msg[0] ? diag.msg : fp_strerror(r));
 		return r == FP_EINVAL ? 2 : 1;
 	}
 	fp_time_rfc3339(until, t);

@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* Pending jobs and their deferrals (see jobs.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "fleetpatch/util.h"
 #include "jobs.h"
 #include "notify.h"
+
+/*
+ * After users were told about a job they may defer, it waits this long
+ * (never past its deadline) so that they can: the server hands a job out
+ * when the window opens, and running it at once would leave no one the
+ * time to type `fleetpatch-agent defer`.
+ */
+#define AGENT_NOTICE_SECONDS 300
 
 static int pending_rel(char rel[64], int64_t job_id)
 {
@@ -34,10 +46,55 @@ static long long get_ll(const json_t *j, const char *key)
 	return json_integer_value(json_object_get(j, key));
 }
 
+/* What users are told when a job is offered: packages, window,
+ * deadline and how to defer. */
+static int offer_body(const struct fp_job *job, struct fp_buf *b)
+{
+	char t1[32], t2[32];
+	size_t shown = job->n_packages < 8 ? job->n_packages : 8;
+	int left = job->allow_deferrals;
+	long long mins;
+	int r;
+
+	r = fp_buf_addf(b, "Updates will be installed on this machine (job %lld)",
+			(long long)job->job_id);
+	for (size_t i = 0; r == 0 && i < shown; i++) {
+		const struct fp_job_package *p = &job->packages[i];
+		r = fp_buf_addf(b, "%s%s%s%s", i ? ", " : ": ", p->name,
+				p->version ? " " : "", p->version ? p->version : "");
+	}
+	if (r == 0 && job->n_packages > shown)
+		r = fp_buf_addf(b, " and %zu more", job->n_packages - shown);
+	if (r == 0 && job->window_start && job->window_end)
+		r = fp_buf_addf(b, ", in the maintenance window %s to %s",
+				fp_time_rfc3339(job->window_start, t1),
+				fp_time_rfc3339(job->window_end, t2));
+	else if (r == 0 && job->window_end)
+		r = fp_buf_addf(b, ", in the maintenance window ending %s",
+				fp_time_rfc3339(job->window_end, t1));
+	else if (r == 0 && job->window_start)
+		r = fp_buf_addf(b, ", in the maintenance window from %s",
+				fp_time_rfc3339(job->window_start, t1));
+	if (r == 0 && job->deadline)
+		r = fp_buf_addf(b, ", at the latest at %s.",
+				fp_time_rfc3339(job->deadline, t1));
+	else if (r == 0)
+		r = fp_buf_adds(b, job->window_start || job->window_end ? "." : ", now.");
+	if (r || !job->deadline || left <= 0)
+		return r;
+	mins = (job->defer_seconds > 0 ? job->defer_seconds : AGENT_DEFER_SECONDS) / 60;
+	return fp_buf_addf(b,
+			   " To postpone it by %lld min (%d time%s at most, never past the deadline), run as root: fleetpatch-agent defer %lld",
+			   mins > 0 ? mins : 1, left, left == 1 ? "" : "s",
+			   (long long)job->job_id);
+}
+
 int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		    time_t now)
 {
-	char rel[64], dir[4096], t[32], body[512];
+	char rel[64], dir[4096];
+	struct fp_buf body;
+	unsigned told = 0;
 	json_t *j;
 	int r;
 
@@ -61,42 +118,77 @@ int agent_job_offer(const char *state_dir, const struct fp_job *job,
 		      "offered_at", (json_int_t)now);
 	if (!j)
 		return FP_ENOMEM;
-	r = agent_json_save(state_dir, rel, j);
+	if ((r = agent_json_save(state_dir, rel, j)))
+		goto out;
+	fp_buf_init(&body, 4 * NOTIFY_BODY_MAX);
+	r = offer_body(job, &body);
+	if (r == 0 || r == FP_ETOOBIG) /* a cut text is still worth telling */
+		r = agent_notify_users("updates pending", body.data, NULL, &told);
+	fp_buf_release(&body);
+	/* Users who were told they may postpone get the time to do so. */
+	if (r == 0 && told > 0 && job->allow_deferrals > 0 &&
+	    job->deadline > now) {
+		time_t until = now + AGENT_NOTICE_SECONDS;
+		if (until > job->deadline)
+			until = job->deadline;
+		json_object_set_new(j, "notice_until", json_integer(until));
+		r = agent_json_save(state_dir, rel, j);
+	}
+out:
 	json_decref(j);
-	if (r)
-		return r;
-	if (job->deadline && job->allow_deferrals > 0)
-		snprintf(body, sizeof(body),
-			 "Updates will be installed on this machine (job %lld), at the latest at %s. To postpone: fleetpatch-agent defer %lld",
-			 (long long)job->job_id, fp_time_rfc3339(job->deadline, t),
-			 (long long)job->job_id);
-	else if (job->deadline)
-		snprintf(body, sizeof(body),
-			 "Updates will be installed on this machine (job %lld), at the latest at %s.",
-			 (long long)job->job_id, fp_time_rfc3339(job->deadline, t));
-	else
-		snprintf(body, sizeof(body),
-			 "Updates will be installed on this machine now (job %lld).",
-			 (long long)job->job_id);
-	return agent_notify_users("updates pending", body, NULL, NULL);
+	return r;
+}
+
+/*
+ * Lock the pending/ directory: two users deferring at once must not both
+ * take the last deferral.  FP_ENOENT: nothing was ever offered here.
+ */
+static int pending_lock(const char *state_dir, int *ret_fd,
+			struct fp_diag *diag)
+{
+	char dir[4096];
+	int fd, r;
+
+	if ((r = fp_path_join(dir, sizeof(dir), state_dir, "pending")))
+		return fp_diag_set(diag, r, 0, 0, "%s: path too long", state_dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return fp_diag_set(diag, FP_EPERM, 0, 0,
+				   "%s: permission denied: deferring a job needs root (sudo fleetpatch-agent defer)",
+				   state_dir);
+	if (fd < 0)
+		return FP_ENOENT;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return fp_diag_set(diag, FP_EIO, 0, 0, "%s: cannot lock: %s",
+					   dir, strerror(errno));
+		}
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		    time_t *ret_until, int *ret_left, struct fp_diag *diag)
 {
 	char rel[64], t[32];
-	json_t *j;
+	json_t *j = NULL;
 	long long deadline, max, used, secs, until;
-	int r;
+	int r, lock_fd = -1;
 
 	if ((r = pending_rel(rel, job_id)))
 		return fp_diag_set(diag, r, 0, 0, "invalid job id %lld",
 				   (long long)job_id);
-	j = pending_load(state_dir, rel);
-	if (!j)
-		return fp_diag_set(diag, FP_ENOENT, 0, 0,
-				   "no pending job %lld on this host",
-				   (long long)job_id);
+	r = pending_lock(state_dir, &lock_fd, diag);
+	if (r == 0)
+		j = pending_load(state_dir, rel);
+	if (r == FP_ENOENT || (r == 0 && !j))
+		r = fp_diag_set(diag, FP_ENOENT, 0, 0,
+				"no pending job %lld on this host",
+				(long long)job_id);
+	if (r)
+		goto out;
 	deadline = get_ll(j, "deadline");
 	max = get_ll(j, "allow_deferrals");
 	used = get_ll(j, "deferrals");
@@ -109,11 +201,12 @@ int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 	}
 	if (used >= max) {
 		r = fp_diag_set(diag, FP_EPERM, 0, 0,
-				"job %lld may be deferred %lld time(s), all used",
+				max > 0 ? "job %lld may be deferred %lld time(s), all used"
+					: "job %lld may not be deferred (%lld deferrals allowed)",
 				(long long)job_id, max);
 		goto out;
 	}
-	until = now + (secs > 0 ? secs : 3600);
+	until = now + (secs > 0 ? secs : AGENT_DEFER_SECONDS);
 	if (deadline && until > deadline)
 		until = deadline;
 	json_object_set_new(j, "deferrals", json_integer(used + 1));
@@ -127,6 +220,8 @@ int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 	*ret_left = (int)(max - used - 1);
 out:
 	json_decref(j);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return r;
 }
 
@@ -144,7 +239,8 @@ bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 	if (!j)
 		return false;
 	deadline = get_ll(j, "deadline");
-	deferred = now < get_ll(j, "deferred_until") &&
+	deferred = (now < get_ll(j, "deferred_until") ||
+		    now < get_ll(j, "notice_until")) &&
 		   (!deadline || now < deadline);
 	json_decref(j);
 	return deferred;
