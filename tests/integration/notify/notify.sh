@@ -295,7 +295,7 @@ expect_contains "$(cat "$W/err")" "session bus path too long" "long path"
 
 step "deferrals and the deadline, told through the desktop"
 NOW=$(date -u +%s)
-DL=$(date -u -d "@$((NOW + 8))" +%Y-%m-%dT%H:%M:%SZ)
+DL=$(date -u -d "@$((NOW + 12))" +%Y-%m-%dT%H:%M:%SZ) # room for a loaded machine
 offer deferme "$(jq -n --arg s "$WS" --arg e "$WE" --arg d "$DL" \
 	'{packages:[{name:"fpdemo",version:"1.3"}],window_start:$s,window_end:$e,deadline:$d,allow_deferrals:2,defer_seconds:600}')"
 DEFER_ID=$JOB_ID
