@@ -26,6 +26,10 @@
  *                       removed when its result is saved: found at start
  *                       = the previous run was interrupted
  *   results/ID.json     job results not yet delivered to the server
+ *   sent/ID.json        delivered results, kept while their job could be
+ *                       handed out again (FP_JOB_MAX_LIFETIME, at most
+ *                       AGENT_SENT_MAX): a job that comes again is
+ *                       answered with its stored result, never re-run
  *   pending/ID.json     offered jobs with their deferral state
  *
  * How the check-in loop (agent/cmd_run.c) uses this:
@@ -43,6 +47,8 @@
  */
 #define AGENT_PINNED_KEY_FILE "server.pub"
 #define AGENT_DEFER_SECONDS 3600
+#define AGENT_SENT_DIR "sent"
+#define AGENT_SENT_MAX 512
 
 struct agent_apply_opts {
 	const char *state_dir;      /* required */
@@ -110,9 +116,21 @@ int agent_job_execute(const struct fp_job *job,
  */
 int agent_jobs_recover(const struct agent_apply_opts *o, json_t **ret_report);
 
-/* Undelivered results as a JSON array (new reference), and forget one. */
+/*
+ * Undelivered results as a JSON array (new reference); one the server
+ * acknowledged moves to sent/.
+ */
 int agent_jobs_results(const char *state_dir, json_t **ret_array);
 int agent_jobs_result_sent(const char *state_dir, int64_t job_id);
+
+/*
+ * A job that already ran came again (its replay check said so; e.g. the
+ * server restarted before it stored the report): put its delivered
+ * result back among the undelivered ones so it is reported again.  True
+ * when it did; false when the result still waits to go out, or none is
+ * kept.
+ */
+bool agent_jobs_report_again(const char *state_dir, int64_t job_id);
 
 /*
  * Deferrals.  agent_job_offer() records a verified job as pending (once;

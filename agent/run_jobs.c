@@ -161,6 +161,16 @@ static bool report_refusal(const char *state_dir, const json_t *env, int r,
 	bool saved = false;
 
 	json_decref(p);
+	/*
+	 * Replayed: the signature verified, so the id is the server's.  A
+	 * job that already ran is answered with its stored result again,
+	 * never run twice.
+	 */
+	if (r == FP_ECONFLICT && id > 0 && agent_jobs_report_again(state_dir, id)) {
+		agent_log("info", "job %lld came again: it already ran; "
+			  "reporting its stored result again", (long long)id);
+		return true;
+	}
 	agent_log("error", "job %lld refused: %s: %s", (long long)id,
 		  fp_strerror(r), d->msg);
 	if (id <= 0 || r == FP_ECONFLICT)

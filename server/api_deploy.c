@@ -40,6 +40,48 @@ int api_deploy_create(struct fpd_req *r)
 	return fpd_sched_show(r->srv, id, false, &r->resp);
 }
 
+/* Per host: the stored result of its current job (a merge by host id). */
+static int add_job_details(struct fpd_server *srv, int64_t id, json_t *dep)
+{
+	json_t *hosts = json_object_get(dep, "hosts"), *rows = NULL;
+	size_t k = 0;
+	int rc;
+
+	if (!json_array_size(hosts))
+		return 0;
+	rc = srv->store->ops->job_list(srv->store, id, false, &rows);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i), *h = NULL, *res;
+		json_int_t hid = json_integer_value(json_object_get(row, "host_id"));
+
+		while (k < json_array_size(hosts) &&
+		       json_integer_value(json_object_get(json_array_get(hosts, k),
+							  "host_id")) < hid)
+			k++;
+		if (k < json_array_size(hosts) &&
+		    json_integer_value(json_object_get(json_array_get(hosts, k),
+						       "host_id")) == hid)
+			h = json_array_get(hosts, k);
+		res = json_object_get(row, "result");
+		if (!h || !json_is_object(res))
+			continue;
+		if (json_equal(json_object_get(row, "job_id"),
+			       json_object_get(h, "job_id")))
+			json_object_set_new(h, "result", json_pack(
+				"{s:O, s:O, s:O}", "status",
+				json_object_get(row, "status"), "message",
+				json_object_get(res, "message") ? json_object_get(res, "message")
+								: json_null(),
+				"finished_at",
+				json_object_get(res, "finished_at") ? json_object_get(res, "finished_at")
+								    : json_null()));
+	}
+	json_decref(rows);
+	return 0;
+}
+
 int api_deploy_get(struct fpd_req *r)
 {
 	const char *hosts = fpd_query(r, "hosts");
@@ -53,7 +95,7 @@ int api_deploy_get(struct fpd_req *r)
 			    &r->resp);
 	if (rc == FP_ENOENT)
 		return fpd_fail(r, rc, NULL, "no deployment %lld", (long long)id);
-	return rc;
+	return rc ? rc : add_job_details(r->srv, id, r->resp);
 }
 
 /* POST /deployments/{id}/{approve|pause|resume|cancel|retry} */

@@ -11,10 +11,18 @@
 #include "scheduler.h"
 #include "server.h"
 
+/* A stored envelope to hand out again (a restart found it unreported). */
+struct resend {
+	size_t idx; /* host index */
+	json_t *env;
+};
+
 /* One deployment in memory, with what is not stored. */
 struct live {
 	struct fp_deployment dep;
 	uint8_t *delivered; /* per host index: job handed over since start */
+	struct resend *resend; /* by idx, ascending */
+	size_t n_resend;
 	size_t *dirty;      /* host indexes changed since the last save */
 	size_t n_dirty, alloc_dirty;
 	bool saved_state;   /* body matches the store */
@@ -46,6 +54,9 @@ static void live_free(struct live *l)
 		return;
 	fp_deployment_release(&l->dep);
 	fp_free(l->delivered);
+	for (size_t i = 0; i < l->n_resend; i++)
+		json_decref(l->resend[i].env);
+	fp_free(l->resend);
 	fp_free(l->dirty);
 	fp_free(l);
 }
@@ -160,6 +171,61 @@ static struct fp_rollout_env env_of(struct fpd_sched *s, int64_t now)
 					.job_timeout = s->job_timeout };
 }
 
+/* What the server stores of a job's result: no log tails. */
+static char *result_text(const struct fp_job_result *r)
+{
+	json_t *j = fp_job_result_to_json(r), *p;
+	char *text;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "packages"), i, p)
+		json_object_del(p, "log_tail");
+	json_object_del(j, "job_id");
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return text;
+}
+
+/* Store a host's final report of job 'job_id' (running/deferred are not). */
+static int store_report(struct fpd_server *srv, const struct fp_job_result *r,
+			int64_t now)
+{
+	char *text;
+	int rc;
+
+	if (r->status == FP_JOB_RUNNING || r->status == FP_JOB_DEFERRED)
+		return 0;
+	text = result_text(r);
+	if (!text)
+		return FP_ENOMEM;
+	rc = srv->store->ops->job_report(srv->store, r->job_id,
+					 fp_job_status_name(r->status), text,
+					 now);
+	free(text); /* jansson's allocator */
+	if (rc == FP_ENOENT)
+		rc = 0; /* issued before jobs were stored */
+	return rc;
+}
+
+static void report_timeout(struct fpd_server *srv, int64_t job_id, time_t now)
+{
+	struct fp_job_result r;
+	char msg[160];
+
+	fp_job_result_init(&r);
+	r.job_id = job_id;
+	r.status = FP_JOB_FAILED;
+	r.finished_at = now;
+	snprintf(msg, sizeof(msg),
+		 "timed out: handed out and not reported within %llds",
+		 (long long)srv->cfg.job_timeout);
+	r.message = msg;
+	if (store_report(srv, &r, (int64_t)now))
+		fpd_err("job %lld: cannot store its timeout", (long long)job_id);
+	r.message = NULL;
+	fp_job_result_release(&r);
+}
+
 /* Log and mark what the state machine asked for. */
 static void carry_out(struct fpd_server *srv, struct live *l)
 {
@@ -195,8 +261,10 @@ static void carry_out(struct fpd_server *srv, struct live *l)
 			break;
 		case FP_ACT_TIMEOUT:
 			h = fp_deployment_host(&l->dep, a->host_id);
-			if (h)
+			if (h) {
 				mark(l, h);
+				report_timeout(srv, a->job_id, h->updated_at);
+			}
 			fpd_warn("deployment %lld: host %lld job %lld timed out: "
 				 "handed out and not reported within %llds",
 				 (long long)d->id, (long long)a->host_id,
@@ -272,25 +340,87 @@ static int load_policies(struct fpd_server *srv, struct fpd_sched *s)
 }
 
 /*
- * After a restart nobody knows whether a 'sent' job reached its host.
- * Handing the same job out again would meet the agent's replay store and
- * come back refused, so each such host gets a new job id: a late report
- * of the old job is then ignored, and the new job runs (installing is
- * idempotent).
+ * After a restart: a job handed out and not reported goes out again with
+ * the same id and signature (stored when it was handed out; the agent
+ * keeps it, or reports its stored result again, but never runs it
+ * twice).  Its timeout runs from the new hand-out.  A stored job that
+ * has expired, or will before a host could act on it, gets a new id; a
+ * job never handed out is signed at the next check-in as usual.
  */
-static void renew_sent_jobs(struct live *l)
+#define RESEND_MIN_LIFE 600
+
+static int restore_issued(struct fpd_server *srv, struct live *l, int64_t now)
 {
 	struct fp_deployment *d = &l->dep;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc;
 
 	if (d->state == FP_DEP_CANCELLED || d->state == FP_DEP_COMPLETED)
-		return;
-	for (size_t k = 0; k < d->n_hosts; k++) {
-		if (d->hosts[k].state != FP_HOST_SENT)
-			continue;
-		d->job_seq++;
-		d->hosts[k].job_id = fp_rollout_job_id(d->id, d->job_seq);
-		mark(l, &d->hosts[k]);
+		return 0;
+	rc = srv->store->ops->job_list(srv->store, d->id, true, &rows);
+	if (rc)
+		return rc;
+	l->resend = fp_calloc(json_array_size(rows) + 1, sizeof(*l->resend));
+	if (!l->resend) {
+		json_decref(rows);
+		return FP_ENOMEM;
 	}
+	json_array_foreach(rows, i, row) {
+		int64_t seq = json_integer_value(json_object_get(row, "job_id")) &
+			      0xffffffffLL;
+		if (seq > d->job_seq) {
+			d->job_seq = seq; /* ids never repeat */
+			l->saved_state = false;
+		}
+	}
+	json_array_foreach(rows, i, row) {
+		int64_t job = json_integer_value(json_object_get(row, "job_id"));
+		int64_t exp = json_integer_value(json_object_get(row, "expires_at"));
+		struct fp_rollout_host *h = fp_deployment_host(
+			d, json_integer_value(json_object_get(row, "host_id")));
+		const char *text = json_string_value(json_object_get(row, "envelope"));
+		json_t *env;
+
+		if (!h || h->job_id != job || h->state != FP_HOST_SENT ||
+		    strcmp(json_string_value(json_object_get(row, "action")),
+			   "install"))
+			continue;
+		env = exp > now + RESEND_MIN_LIFE && text
+			      ? json_loads(text, 0, NULL) : NULL;
+		if (!env) {
+			/* expired (or unreadable): a new job at the next check-in */
+			d->job_seq++;
+			h->job_id = fp_rollout_job_id(d->id, d->job_seq);
+			mark(l, h);
+			continue;
+		}
+		l->resend[l->n_resend].idx = (size_t)(h - d->hosts);
+		l->resend[l->n_resend++].env = env;
+		h->handed_out = 1;
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/* The stored envelope to hand out again for host index 'idx', taken. */
+static json_t *take_resend(struct live *l, size_t idx)
+{
+	size_t lo = 0, hi = l->n_resend;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->resend[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < l->n_resend && l->resend[lo].idx == idx && l->resend[lo].env) {
+		json_t *env = l->resend[lo].env;
+		l->resend[lo].env = NULL;
+		return env;
+	}
+	return NULL;
 }
 
 static int load_deployments(struct fpd_server *srv, struct fpd_sched *s)
@@ -313,15 +443,15 @@ static int load_deployments(struct fpd_server *srv, struct fpd_sched *s)
 		if (!rc)
 			rc = st->ops->deployment_hosts(st, l->dep.id, &l->dep);
 		/* rows come sorted by host id, as fp_deployment_host needs */
+		l->saved_state = true;
 		if (!rc)
-			renew_sent_jobs(l);
+			rc = restore_issued(srv, l, (int64_t)time(NULL));
 		if (rc) {
 			fpd_err("stored deployment %zu unusable: %s %s", i,
 				fp_strerror(rc), d.msg);
 			live_free(l);
 			break;
 		}
-		l->saved_state = true;
 		rc = live_add(s, l);
 		if (rc)
 			live_free(l);
@@ -769,6 +899,30 @@ static const struct fp_window *window_named(struct fpd_sched *s,
 	return NULL;
 }
 
+static int store_issued(struct fpd_server *srv, int64_t dep_id,
+			const struct fp_job *job, const json_t *env)
+{
+	char *text = json_dumps(env, JSON_COMPACT);
+	struct fp_store_job row = {
+		.job_id = job->job_id, .deployment_id = dep_id,
+		.host_id = job->host_id,
+		.action = fp_job_action_name(job->action), .envelope = text,
+		.issued_at = (int64_t)job->issued_at,
+		.expires_at = (int64_t)job->expires_at,
+	};
+	int rc;
+
+	if (!text)
+		return FP_ENOMEM;
+	rc = srv->store->ops->jobs_issue(srv->store, &row, 1);
+	if (rc)
+		fpd_err("deployment %lld: cannot store job %lld: %s",
+			(long long)dep_id, (long long)job->job_id,
+			fp_strerror(rc));
+	free(text); /* jansson's allocator */
+	return rc;
+}
+
 /* Sign the job of host 'h' into 'jobs'; skip hosts with nothing to do. */
 static int deliver(struct fpd_server *srv, struct live *l,
 		   struct fp_rollout_host *h, const struct fp_wstate *state,
@@ -830,6 +984,11 @@ static int deliver(struct fpd_server *srv, struct live *l,
 			(long long)dep->id, (long long)h->job_id, d.msg);
 		goto out;
 	}
+	/* Stored before it is handed out: a restart sends the same bytes. */
+	if ((rc = store_issued(srv, dep->id, &job, env))) {
+		json_decref(env);
+		goto out;
+	}
 	rc = json_array_append_new(jobs, env) ? FP_ENOMEM : 0;
 	if (!rc) {
 		l->delivered[h - l->dep.hosts] = 1;
@@ -882,6 +1041,12 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 			s->acts.n = 0;
 			if (fp_rollout_apply(&l->dep, &ev, &env, &s->acts, &rd) == 0)
 				mark(l, h);
+			rc = store_report(srv, &r, now);
+			if (rc) {
+				fp_job_result_release(&r);
+				return fp_diag_set(d, rc, 0, 0,
+						   "job_results[%zu]: cannot store it", i);
+			}
 			if (r.status != FP_JOB_SUCCEEDED && r.message)
 				fpd_info("host %lld job %lld %s: %.200s",
 					 (long long)host_id, (long long)r.job_id,
@@ -907,11 +1072,21 @@ int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 		struct live *l = s->lives[i];
 		struct fp_rollout_host *h = fp_deployment_host(&l->dep, host_id);
 		enum fp_dep_state st = l->dep.state;
+		json_t *again;
 
-		if (h && h->state == FP_HOST_SENT &&
-		    !l->delivered[h - l->dep.hosts] && st != FP_DEP_CANCELLED &&
-		    st != FP_DEP_COMPLETED)
+		if (!h || h->state != FP_HOST_SENT ||
+		    l->delivered[h - l->dep.hosts] || st == FP_DEP_CANCELLED ||
+		    st == FP_DEP_COMPLETED)
+			continue;
+		again = take_resend(l, (size_t)(h - l->dep.hosts));
+		if (!again) {
 			rc = deliver(srv, l, h, state, now, jobs);
+			continue;
+		}
+		rc = json_array_append_new(jobs, again) ? FP_ENOMEM : 0;
+		l->delivered[h - l->dep.hosts] = 1;
+		fp_rollout_handed_out(&l->dep, h->host_id, h->job_id, (time_t)now);
+		mark(l, h);
 	}
 	/* Results are durable before the check-in is answered. */
 	for (size_t i = 0; !rc && i < s->n_lives; i++)

@@ -79,6 +79,14 @@ struct fp_audit {
 	const char *user, *action, *target, *detail, *remote_addr;
 };
 
+/* A job as issued to a host (deployment_jobs). */
+struct fp_store_job {
+	int64_t job_id, deployment_id, host_id;
+	const char *action;   /* "install" or "rollback" */
+	const char *envelope; /* the signed job, compact JSON */
+	int64_t issued_at, expires_at;
+};
+
 struct fp_store_ops {
 	const char *name;
 	void (*close)(struct fp_store *st);
@@ -200,6 +208,23 @@ struct fp_store_ops {
 	/* the host rows of one deployment, appended to 'dep' */
 	int (*deployment_hosts)(struct fp_store *st, int64_t id,
 				struct fp_deployment *dep);
+	/*
+	 * Jobs issued to hosts, all 'n' in one transaction (a job id issued
+	 * again replaces its row); a host's report of one (FP_ENOENT when
+	 * the job is unknown): status and the result as compact JSON.
+	 */
+	int (*jobs_issue)(struct fp_store *st, const struct fp_store_job *jobs,
+			  size_t n);
+	int (*job_report)(struct fp_store *st, int64_t job_id,
+			  const char *status, const char *result, int64_t now);
+	/*
+	 * The jobs of a deployment by host id then job id (only those not
+	 * reported yet when 'unreported_only'): [{"job_id", "host_id",
+	 * "action", "envelope" (text), "issued_at", "expires_at" (seconds),
+	 * "status" and "result" (null until reported), "reported_at"}].
+	 */
+	int (*job_list)(struct fp_store *st, int64_t deployment_id,
+			bool unreported_only, json_t **ret);
 	/* Host ids (ascending) in group 'group', or with tag 'tag', or
 	 * every host when both are NULL. */
 	int (*hosts_select)(struct fp_store *st, const char *group,

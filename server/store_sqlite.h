@@ -49,7 +49,8 @@ enum sq_stmt {
 	/* rollout, store_sqlite_rollout.c */
 	SQ_RO_PUT, SQ_RO_DEL, SQ_RO_LIST, SQ_DEP_NEW, SQ_DEP_SAVE,
 	SQ_DEP_HOST, SQ_DEP_LIST, SQ_DEP_HOSTS, SQ_HOSTS_SELECT,
-	SQ_HOSTS_WITH_PKG, SQ_PKG_VERSION_KNOWN,
+	SQ_HOSTS_WITH_PKG, SQ_PKG_VERSION_KNOWN, SQ_JOB_ISSUE, SQ_JOB_REPORT,
+	SQ_JOB_LIST, SQ_JOB_LIST_OPEN,
 	SQ__COUNT
 };
 
@@ -170,6 +171,12 @@ int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
 int sq_deployment_list(struct fp_store *st, json_t **ret);
 int sq_deployment_hosts(struct fp_store *st, int64_t id,
 			struct fp_deployment *dep);
+int sq_jobs_issue(struct fp_store *st, const struct fp_store_job *jobs,
+		  size_t n);
+int sq_job_report(struct fp_store *st, int64_t job_id, const char *status,
+		  const char *result, int64_t now);
+int sq_job_list(struct fp_store *st, int64_t deployment_id,
+		bool unreported_only, json_t **ret);
 int sq_hosts_select(struct fp_store *st, const char *group, const char *tag,
 		    json_t **ret);
 int sq_hosts_with_package(struct fp_store *st, const char *name, json_t **ret);

@@ -209,6 +209,117 @@ out:
 	return rc;
 }
 
+struct jobs_issue_arg {
+	const struct fp_store_job *jobs;
+	size_t n;
+};
+
+static int jobs_issue_job(struct sq_conn *c, void *arg)
+{
+	struct jobs_issue_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_JOB_ISSUE,
+		"INSERT OR REPLACE INTO deployment_jobs(job_id, deployment_id,"
+		" host_id, action, envelope, issued_at, expires_at)"
+		" VALUES(?, ?, ?, ?, ?, ?, ?)");
+	int rc = 0;
+
+	if (!q)
+		return FP_ESTORE;
+	for (size_t i = 0; !rc && i < a->n; i++) {
+		const struct fp_store_job *j = &a->jobs[i];
+		sqlite3_bind_int64(q, 1, j->job_id);
+		sqlite3_bind_int64(q, 2, j->deployment_id);
+		sqlite3_bind_int64(q, 3, j->host_id);
+		sq_bind_text(q, 4, j->action);
+		sq_bind_text(q, 5, j->envelope);
+		sqlite3_bind_int64(q, 6, j->issued_at);
+		sqlite3_bind_int64(q, 7, j->expires_at);
+		rc = sq_exec(q);
+	}
+	return rc;
+}
+
+int sq_jobs_issue(struct fp_store *st, const struct fp_store_job *jobs,
+		  size_t n)
+{
+	struct jobs_issue_arg a = { jobs, n };
+	return n ? sq_write((struct sq_store *)st, jobs_issue_job, &a) : 0;
+}
+
+struct job_report_arg {
+	int64_t job_id, now;
+	const char *status, *result;
+};
+
+static int job_report_job(struct sq_conn *c, void *arg)
+{
+	struct job_report_arg *a = arg;
+	sqlite3_stmt *q = sq_stmt(c, SQ_JOB_REPORT,
+		"UPDATE deployment_jobs SET status = ?, result = ?,"
+		" reported_at = ? WHERE job_id = ?");
+
+	if (!q)
+		return FP_ESTORE;
+	sq_bind_text(q, 1, a->status);
+	sq_bind_text(q, 2, a->result);
+	sqlite3_bind_int64(q, 3, a->now);
+	sqlite3_bind_int64(q, 4, a->job_id);
+	return sq_exec_changed(q);
+}
+
+int sq_job_report(struct fp_store *st, int64_t job_id, const char *status,
+		  const char *result, int64_t now)
+{
+	struct job_report_arg a = { job_id, now, status, result };
+	return sq_write((struct sq_store *)st, job_report_job, &a);
+}
+
+static json_t *job_row(sqlite3_stmt *q)
+{
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I}",
+			      "job_id", (json_int_t)sqlite3_column_int64(q, 0),
+			      "host_id", (json_int_t)sqlite3_column_int64(q, 1),
+			      "action", sq_col_text(q, 2),
+			      "envelope", sq_col_text(q, 3),
+			      "issued_at", (json_int_t)sqlite3_column_int64(q, 4),
+			      "expires_at", (json_int_t)sqlite3_column_int64(q, 5),
+			      "reported_at", (json_int_t)sqlite3_column_int64(q, 8));
+	json_t *res = NULL;
+
+	if (!o)
+		return NULL;
+	if (sqlite3_column_type(q, 7) != SQLITE_NULL)
+		res = json_loads(sq_col_text(q, 7), 0, NULL);
+	json_object_set_new(o, "status",
+			    sqlite3_column_type(q, 6) == SQLITE_NULL
+				    ? json_null()
+				    : json_string(sq_col_text(q, 6)));
+	json_object_set_new(o, "result", res ? res : json_null());
+	return o;
+}
+
+static void bind_id(sqlite3_stmt *q, const void *arg)
+{
+	sqlite3_bind_int64(q, 1, *(const int64_t *)arg);
+}
+
+int sq_job_list(struct fp_store *st, int64_t deployment_id,
+		bool unreported_only, json_t **ret)
+{
+#define JOB_COLS "SELECT job_id, host_id, action, envelope, issued_at," \
+		 " expires_at, status, result, reported_at FROM deployment_jobs" \
+		 " WHERE deployment_id = ?"
+	if (unreported_only)
+		return sq_read_list((struct sq_store *)st, SQ_JOB_LIST_OPEN,
+				    JOB_COLS " AND status IS NULL"
+				    " ORDER BY host_id, job_id",
+				    bind_id, &deployment_id, job_row, ret);
+	return sq_read_list((struct sq_store *)st, SQ_JOB_LIST,
+			    JOB_COLS " ORDER BY host_id, job_id",
+			    bind_id, &deployment_id, job_row, ret);
+#undef JOB_COLS
+}
+
 static json_t *id_row(sqlite3_stmt *q)
 {
 	return json_integer(sqlite3_column_int64(q, 0));

@@ -166,6 +166,25 @@ static const char *const sq_migrations[] = {
 	 * computed with coalesce(), a scan of the small hosts rows).
 	 */
 	"DROP INDEX hosts_last_seen;",
+
+	/*
+	 * 5: jobs issued to hosts (install and rollback): the signed
+	 * envelope exactly as handed out, so a restart hands out the same
+	 * bytes again, and the host's result (without log tails) once
+	 * reported.  Job ids carry their deployment (id << 32 | n).
+	 */
+	"CREATE TABLE deployment_jobs("
+	" job_id INTEGER PRIMARY KEY,"
+	" deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,"
+	" host_id INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" envelope TEXT NOT NULL,"
+	" issued_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" status TEXT,"
+	" result TEXT,"
+	" reported_at INTEGER);"
+	"CREATE INDEX deployment_jobs_dep ON deployment_jobs(deployment_id, host_id);",
 };
 
 #endif

@@ -115,4 +115,48 @@ until_state "$D2" halted
 expect_eq "test host state" "$(hstate "$D2" "$W/host1")" rolled_back
 expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
 expect_halted_before "$D2" 1 "ii 1.1" "$W/host2" "$W/host3" "$W/host4"
+
+step "a job handed out before a server restart comes again with the same id and signature, runs once"
+# until_host ID ROOT STATE: wait for the scheduler (2 s tick)
+until_host() {
+	local i
+	for i in $(seq 1 25); do
+		[ "$(hstate "$1" "$2")" = "$3" ] && return 0
+		sleep 0.5
+	done
+	fail "host $2 in deployment $1 is $(hstate "$1" "$2"), not $3"
+}
+stop_server_now() { kill "$SERVER_PID"; wait "$SERVER_PID" || fail "fleetpatchd exit status $?"; SERVER_PID=; }
+D3=$(cli deploy create --rings production --package fpdemo=1.1 --name "fpdemo again" --json | jq -r .id)
+cli deploy approve "$D3" >/dev/null
+until_host "$D3" "$W/host2" sent
+# another job holds host2's job lock: the job is kept in its inbox, not run
+flock "$W/host2.agent/job.lock" "$AGENT" run --once --state-dir "$W/host2.agent" --root "$W/host2" >>"$W/agents.log" 2>&1 ||
+	fail "run --once with the job lock held"
+expect_eq "job kept in the inbox" "$(ls "$W/host2.agent/inbox" | wc -l)" 1
+J3=$(jq -r .payload "$W"/host2.agent/inbox/*.json | jq -r .job_id)
+stop_server_now
+cp -a "$W/data" "$W/data.before-report"
+start_server "$PORT"
+"$AGENT" run --once --state-dir "$W/host2.agent" --root "$W/host2" >"$W/host2.run" 2>&1 ||
+	fail "run --once on host2 after the restart: $(cat "$W/host2.run")"
+cat "$W/host2.run" >>"$W/agents.log"
+# a new id would have run a second job: the same envelope met its inbox copy
+expect_eq "jobs run after the restart" "$(grep -c "job [0-9]* succeeded" "$W/host2.run")" 1
+expect_eq "the one handed out before" "$(grep -c "job $J3 succeeded" "$W/host2.run")" 1
+expect_eq "deploy show: host2" "$(hstate "$D3" "$W/host2")" succeeded
+expect_eq "its stored result" "$(cli deploy show "$D3" --json | jq -r --argjson h "$(cat "$W/host2.id")" '.hosts[] | select(.host_id == $h) | .result.status')" succeeded
+
+step "the server lost the report (restored from before it): the agent reports the stored result again"
+stop_server_now
+rm -rf "$W/data" && mv "$W/data.before-report" "$W/data"
+start_server "$PORT"
+expect_eq "restored: host2 unreported" "$(hstate "$D3" "$W/host2")" sent
+"$AGENT" run --once --state-dir "$W/host2.agent" --root "$W/host2" >>"$W/agents.log" 2>&1 ||
+	fail "run --once on host2 after the restore"
+grep -q "job $J3 came again: it already ran; reporting its stored result again" "$W/agents.log" ||
+	fail "stored result not reported again: $(tail -5 "$W/agents.log")"
+expect_eq "not run twice" "$(grep -c "job $J3 succeeded" "$W/agents.log")" 1
+expect_eq "deploy show: host2 again" "$(hstate "$D3" "$W/host2")" succeeded
+until_state "$D3" completed
 echo "ok"

@@ -212,24 +212,27 @@ jq -e 'length == 3' "$T/cli.json" >/dev/null || fail "deploy list: $(cat "$T/cli
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 20 --marker 1 --packages 5
 [ "$(jout '.jobs | length')" = 0 ] || fail "job of a cancelled deployment delivered"
 
-# a job handed out before a restart comes again under a new id (the old
-# one would meet the agent's replay store); a late report of the old one
-# is ignored
+# a job handed out before a restart comes again with the same id and
+# signature (stored when handed out), once
 D3=$($FP deploy create --rings test --package marker --json | jq -r .id)
 $FP deploy approve "$D3" >/dev/null || fail "approve D3"
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 21 --marker 1 --packages 5
-JA=$(jout '.jobs[0].payload' | jq -r .job_id)
+jout '.jobs[0]' >"$T/job-before"
+JA=$(jq -r .payload "$T/job-before" | jq -r .job_id)
 [ "$JA" != null ] || fail "D3 job: $(cat "$T/out")"
 stop_server
 start_server
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 22 --marker 1 --packages 5
-JB=$(jout '.jobs[0].payload' | jq -r .job_id)
-[ "$JB" != null ] && [ "$JB" != "$JA" ] || fail "job after restart: $JA -> $JB"
-result_checkin "$C1" m-0001 23 "$JA" failed
-expect 200 "late report of the old job"
+jout '.jobs[0]' >"$T/job-after"
+cmp -s "$T/job-before" "$T/job-after" ||
+	fail "job after restart differs: $(cat "$T/job-before") -> $(cat "$T/job-after")"
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 23 --marker 1 --packages 5
+[ "$(jout '.jobs | length')" = 0 ] || fail "job handed out twice after the restart"
 api GET "/api/v1/deployments/$D3" "$ADMIN"
-[ "$(jout '.hosts[0].state')" = sent ] || fail "old job's report applied: $(cat "$T/out")"
-result_checkin "$C1" m-0001 24 "$JB" succeeded
+[ "$(jout '.hosts | map(select(.host_id=='"$H1"'))[0] | .state + " " + (.handed_out | tostring)')" = "sent true" ] ||
+	fail "D3 host after restart: $(cat "$T/out")"
+result_checkin "$C1" m-0001 24 "$JA" succeeded
+expect 200 "report of the re-sent job"
 wait_until "/api/v1/deployments/$D3" .state completed "D3 never completed"
 stop_server
 
@@ -250,6 +253,8 @@ CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 30 --marker 1 --packa
 wait_until "/api/v1/deployments/$D4" '.hosts | map(select(.host_id=='"$H1"'))[0].state' failed \
 	"the unreported job never timed out"
 [ "$(jout '.rings[0].counts.failed')" = 1 ] || fail "timeout not counted: $(cat "$T/out")"
+jout '.hosts | map(select(.host_id=='"$H1"'))[0].result.message' | grep -q "^timed out" ||
+	fail "no 'timed out' reason: $(cat "$T/out")"
 [ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].state')" = sent ] ||
 	fail "slot not freed: $(cat "$T/out")"
 grep -q "host $H1 job [0-9]* timed out" "$T/server.log" || fail "timeout not logged"
