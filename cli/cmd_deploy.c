@@ -9,6 +9,7 @@
  * fleetpatch deploy approve|pause|resume ID [--json]
  * fleetpatch deploy cancel ID [--reason TEXT] [--json]
  * fleetpatch deploy retry ID [--host ID]... [--json]
+ * fleetpatch deploy rollback ID [--ring R] [--host ID|NAME]... [--json]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@
 	"[--deadline D|TIME] [--pre-hook PATH|ARGV-JSON] [--post-hook "        \
 	"PATH|ARGV-JSON] [--deferrals N] [--json] | show ID [--json] | "       \
 	"approve|pause|resume ID [--json] | cancel ID [--reason TEXT] "        \
-	"[--json] | retry ID [--host ID]... [--json]"
+	"[--json] | retry ID [--host ID]... [--json] | rollback ID [--ring R] " \
+	"[--host ID]... [--json]"
 
 static const struct cli_col cols[] = {
 	{ "ID", "id" },		   { "NAME", "name" },
@@ -142,6 +144,7 @@ static void print_show(const json_t *d)
 		{ "HOST", "host_id" },	{ "RING", "ring_name" },
 		{ "STATE", "state" },	{ "JOB", "job_id" },
 		{ "ATTEMPTS", "attempts" }, { "UPDATED", "updated_at" },
+		{ "ROLLBACK", "rollback_state" },
 	};
 	const json_t *rings = json_object_get(d, "rings");
 	json_t *rrows = json_array(), *hrows = json_array();
@@ -180,14 +183,54 @@ static void print_show(const json_t *d)
 		json_t *r = json_array_get(rings, (size_t)json_integer_value(
 							  json_object_get(v, "ring")));
 		json_object_set(h, "ring_name", json_object_get(r, "name"));
+		json_object_set(h, "rollback_state",
+				json_object_get(json_object_get(v, "rollback"), "state"));
 		json_array_append_new(hrows, h);
 	}
 	if (json_array_size(hrows)) {
 		printf("\n");
 		cli_print_table(hrows, host_cols, FP_ARRAY_SIZE(host_cols));
 	}
+	/* Why a job or a rollback did not succeed, in the agent's words. */
+	json_array_foreach(json_object_get(d, "hosts"), i, v) {
+		const json_t *rb = json_object_get(v, "rollback");
+		const char *st = json_string_value(json_object_get(v, "state"));
+		const char *m = json_string_value(json_object_get(
+			json_object_get(v, "result"), "message"));
+		if (m && st && strcmp(st, "succeeded"))
+			printf("host %lld: %s: %s\n",
+			       (long long)json_integer_value(json_object_get(v, "host_id")),
+			       st, m);
+		m = json_string_value(json_object_get(rb, "message"));
+		st = json_string_value(json_object_get(rb, "state"));
+		if (m && st && strcmp(st, "rolled_back"))
+			printf("host %lld: rollback %s: %s\n",
+			       (long long)json_integer_value(json_object_get(v, "host_id")),
+			       st, m);
+	}
 	json_decref(rrows);
 	json_decref(hrows);
+}
+
+static void print_rollback(const json_t *resp)
+{
+	const json_t *e, *p;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(resp, "rollbacks"), i, e) {
+		printf("host %lld: rollback job %lld:",
+		       (long long)json_integer_value(json_object_get(e, "host_id")),
+		       (long long)json_integer_value(json_object_get(e, "job_id")));
+		json_array_foreach(json_object_get(e, "packages"), k, p)
+			printf("%s %s -> %s", k ? "," : "",
+			       json_string_value(json_object_get(p, "name")),
+			       json_string_value(json_object_get(p, "version")));
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(resp, "nothing_to_roll_back"), i, e)
+		printf("host %lld: nothing to roll back: %s\n",
+		       (long long)json_integer_value(json_object_get(e, "host_id")),
+		       json_string_value(json_object_get(e, "reason")));
 }
 
 /* show ID, and the actions: POST /deployments/ID/ACTION */
@@ -208,7 +251,10 @@ static int deploy_one(struct cli_ctx *ctx, int argc, char **argv)
 		if (!m && !strcmp(sub, "cancel") &&
 		    (m = fp_opt_value(argc, argv, &i, "--reason", &v)) == 1)
 			json_object_set_new(body, "reason", json_string(v));
-		if (!m && !strcmp(sub, "retry") &&
+		if (!m && !strcmp(sub, "rollback") &&
+		    (m = fp_opt_value(argc, argv, &i, "--ring", &v)) == 1)
+			json_object_set_new(body, "ring", json_string(v));
+		if (!m && (!strcmp(sub, "retry") || !strcmp(sub, "rollback")) &&
 		    (m = fp_opt_value(argc, argv, &i, "--host", &v)) == 1) {
 			long long id;
 			if ((rc = cli_host_id(ctx, v, &id)))
@@ -235,6 +281,8 @@ static int deploy_one(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_print_json(resp);
 	else if (show)
 		print_show(resp);
+	else if (!strcmp(sub, "rollback"))
+		print_rollback(resp);
 	else
 		printf("deployment %s: %s\n", argv[2],
 		       json_string_value(json_object_get(resp, "state")));
@@ -249,7 +297,8 @@ out:
 int cmd_deploy(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const one[] = { "show", "approve", "pause",
-					   "resume", "cancel", "retry" };
+					   "resume", "cancel", "retry",
+					   "rollback" };
 	const char *sub = argc >= 2 ? argv[1] : "list";
 	int rc;
 

@@ -8,6 +8,7 @@
 
 #include "fleetpatch/alloc.h"
 #include "fleetpatch/util.h"
+#include "sched_rollback.h"
 #include "scheduler.h"
 #include "server.h"
 
@@ -23,6 +24,7 @@ struct live {
 	uint8_t *delivered; /* per host index: job handed over since start */
 	struct resend *resend; /* by idx, ascending */
 	size_t n_resend;
+	struct fpd_rollbacks rb; /* rollbacks running (sched_rollback.h) */
 	size_t *dirty;      /* host indexes changed since the last save */
 	size_t n_dirty, alloc_dirty;
 	bool saved_state;   /* body matches the store */
@@ -57,6 +59,7 @@ static void live_free(struct live *l)
 	for (size_t i = 0; i < l->n_resend; i++)
 		json_decref(l->resend[i].env);
 	fp_free(l->resend);
+	fpd_rb_release(&l->rb);
 	fp_free(l->dirty);
 	fp_free(l);
 }
@@ -67,6 +70,17 @@ static struct live *live_find(struct fpd_sched *s, int64_t id)
 		if (s->lives[i]->dep.id == id)
 			return s->lives[i];
 	return NULL;
+}
+
+/* The deployment for an API request; FP_ENOENT in *ret_rc otherwise. */
+static struct live *live_get(struct fpd_sched *s, int64_t id,
+			     struct fp_diag *d, int *ret_rc)
+{
+	struct live *l = live_find(s, id);
+
+	*ret_rc = l ? 0 : fp_diag_set(d, FP_ENOENT, 0, 0, "no deployment %lld",
+				      (long long)id);
+	return l;
 }
 
 static void mark(struct live *l, const struct fp_rollout_host *h)
@@ -171,66 +185,12 @@ static struct fp_rollout_env env_of(struct fpd_sched *s, int64_t now)
 					.job_timeout = s->job_timeout };
 }
 
-/* What the server stores of a job's result: no log tails. */
-static char *result_text(const struct fp_job_result *r)
-{
-	json_t *j = fp_job_result_to_json(r), *p;
-	char *text;
-	size_t i;
-
-	json_array_foreach(json_object_get(j, "packages"), i, p)
-		json_object_del(p, "log_tail");
-	json_object_del(j, "job_id");
-	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	return text;
-}
-
-/* Store a host's final report of job 'job_id' (running/deferred are not). */
-static int store_report(struct fpd_server *srv, const struct fp_job_result *r,
-			int64_t now)
-{
-	char *text;
-	int rc;
-
-	if (r->status == FP_JOB_RUNNING || r->status == FP_JOB_DEFERRED)
-		return 0;
-	text = result_text(r);
-	if (!text)
-		return FP_ENOMEM;
-	rc = srv->store->ops->job_report(srv->store, r->job_id,
-					 fp_job_status_name(r->status), text,
-					 now);
-	free(text); /* jansson's allocator */
-	if (rc == FP_ENOENT)
-		rc = 0; /* issued before jobs were stored */
-	return rc;
-}
-
-static void report_timeout(struct fpd_server *srv, int64_t job_id, time_t now)
-{
-	struct fp_job_result r;
-	char msg[160];
-
-	fp_job_result_init(&r);
-	r.job_id = job_id;
-	r.status = FP_JOB_FAILED;
-	r.finished_at = now;
-	snprintf(msg, sizeof(msg),
-		 "timed out: handed out and not reported within %llds",
-		 (long long)srv->cfg.job_timeout);
-	r.message = msg;
-	if (store_report(srv, &r, (int64_t)now))
-		fpd_err("job %lld: cannot store its timeout", (long long)job_id);
-	r.message = NULL;
-	fp_job_result_release(&r);
-}
-
 /* Log and mark what the state machine asked for. */
 static void carry_out(struct fpd_server *srv, struct live *l)
 {
 	struct fpd_sched *s = sched_of(srv);
 	const struct fp_deployment *d = &l->dep;
+	char why[96];
 
 	for (size_t i = 0; i < s->acts.n; i++) {
 		const struct fp_rollout_action *a = &s->acts.v[i];
@@ -260,15 +220,18 @@ static void carry_out(struct fpd_server *srv, struct live *l)
 		case FP_ACT_WAIT:
 			break;
 		case FP_ACT_TIMEOUT:
+			snprintf(why, sizeof(why),
+				 "timed out: handed out and not reported within %llds",
+				 (long long)s->job_timeout);
 			h = fp_deployment_host(&l->dep, a->host_id);
 			if (h) {
 				mark(l, h);
-				report_timeout(srv, a->job_id, h->updated_at);
+				fpd_job_store_failure(srv, a->job_id, why,
+						      (int64_t)h->updated_at);
 			}
-			fpd_warn("deployment %lld: host %lld job %lld timed out: "
-				 "handed out and not reported within %llds",
+			fpd_warn("deployment %lld: host %lld job %lld %s",
 				 (long long)d->id, (long long)a->host_id,
-				 (long long)a->job_id, (long long)s->job_timeout);
+				 (long long)a->job_id, why);
 			break;
 		}
 	}
@@ -356,8 +319,6 @@ static int restore_issued(struct fpd_server *srv, struct live *l, int64_t now)
 	size_t i;
 	int rc;
 
-	if (d->state == FP_DEP_CANCELLED || d->state == FP_DEP_COMPLETED)
-		return 0;
 	rc = srv->store->ops->job_list(srv->store, d->id, true, &rows);
 	if (rc)
 		return rc;
@@ -382,9 +343,13 @@ static int restore_issued(struct fpd_server *srv, struct live *l, int64_t now)
 		const char *text = json_string_value(json_object_get(row, "envelope"));
 		json_t *env;
 
+		if (!strcmp(json_string_value(json_object_get(row, "action")),
+			    "rollback")) {
+			fpd_rb_restore(srv, &l->rb, row, now);
+			continue;
+		}
 		if (!h || h->job_id != job || h->state != FP_HOST_SENT ||
-		    strcmp(json_string_value(json_object_get(row, "action")),
-			   "install"))
+		    d->state == FP_DEP_CANCELLED || d->state == FP_DEP_COMPLETED)
 			continue;
 		env = exp > now + RESEND_MIN_LIFE && text
 			      ? json_loads(text, 0, NULL) : NULL;
@@ -778,6 +743,8 @@ void fpd_sched_tick(struct fpd_server *srv, int64_t now)
 		struct fp_rollout_env env = env_of(s, now);
 		enum fp_dep_state before = l->dep.state;
 
+		if (l->rb.n)
+			fpd_rb_tick(srv, l->dep.id, &l->rb, s->job_timeout, now);
 		if (before == FP_DEP_COMPLETED || before == FP_DEP_CANCELLED)
 			continue;
 		s->acts.n = 0;
@@ -800,12 +767,9 @@ int fpd_sched_event(struct fpd_server *srv, int64_t id,
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	l = live_find(s, id);
-	if (!l) {
-		rc = fp_diag_set(d, FP_ENOENT, 0, 0, "no deployment %lld",
-				 (long long)id);
+	l = live_get(s, id, d, &rc);
+	if (!l)
 		goto out;
-	}
 	s->acts.n = 0;
 	/* Hosts changed by retry are found by their state afterwards. */
 	rc = fp_rollout_apply(&l->dep, ev, &env, &s->acts, d);
@@ -816,6 +780,36 @@ int fpd_sched_event(struct fpd_server *srv, int64_t id,
 	rc = live_save(srv, l, ev->kind == FP_EV_RETRY);
 out:
 	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int fpd_sched_rollback(struct fpd_server *srv, int64_t id,
+		       const struct fpd_rb_request *req, int64_t now,
+		       struct fp_diag *d, json_t **ret)
+{
+	struct fpd_sched *s = sched_of(srv);
+	json_t *plan = NULL;
+	struct live *l;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	l = live_get(s, id, d, &rc);
+	if (!l)
+		goto out;
+	rc = fpd_rb_prepare(srv, &l->dep, &l->rb, req, now, d, &plan);
+	if (rc)
+		goto out;
+	/* The new job ids are stored before any job that carries one. */
+	l->saved_state = false;
+	if (!(rc = live_save(srv, l, false)))
+		rc = fpd_rb_commit(srv, id, &l->rb, plan);
+	if (!rc) {
+		*ret = plan;
+		plan = NULL;
+	}
+out:
+	pthread_mutex_unlock(&s->mu);
+	json_decref(plan);
 	return rc;
 }
 
@@ -1041,7 +1035,7 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 			s->acts.n = 0;
 			if (fp_rollout_apply(&l->dep, &ev, &env, &s->acts, &rd) == 0)
 				mark(l, h);
-			rc = store_report(srv, &r, now);
+			rc = fpd_job_store_report(srv, &r, now);
 			if (rc) {
 				fp_job_result_release(&r);
 				return fp_diag_set(d, rc, 0, 0,
@@ -1051,6 +1045,11 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 				fpd_info("host %lld job %lld %s: %.200s",
 					 (long long)host_id, (long long)r.job_id,
 					 fp_job_status_name(r.status), r.message);
+		} else if (l && l->rb.n &&
+			 (rc = fpd_rb_result(srv, &l->rb, host_id, &r, now)) < 0) {
+			fp_job_result_release(&r);
+			return fp_diag_set(d, rc, 0, 0,
+					   "job_results[%zu]: cannot store it", i);
 		}
 		fp_job_result_release(&r);
 	}
@@ -1088,6 +1087,9 @@ int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 		fp_rollout_handed_out(&l->dep, h->host_id, h->job_id, (time_t)now);
 		mark(l, h);
 	}
+	for (size_t i = 0; !rc && jobs && i < s->n_lives; i++)
+		if (s->lives[i]->rb.n)
+			rc = fpd_rb_deliver(&s->lives[i]->rb, host_id, now, jobs);
 	/* Results are durable before the check-in is answered. */
 	for (size_t i = 0; !rc && i < s->n_lives; i++)
 		if (s->lives[i]->n_dirty)

@@ -59,6 +59,15 @@ int fpd_sched_event(struct fpd_server *srv, int64_t id,
 		    const struct fp_rollout_event *ev, int64_t now,
 		    struct fp_diag *d);
 
+/*
+ * Operator rollback of deployment 'id' (sched_rollback.h): refusals with
+ * the reason in 'd'; on success the answer of POST .../rollback.
+ */
+struct fpd_rb_request;
+int fpd_sched_rollback(struct fpd_server *srv, int64_t id,
+		       const struct fpd_rb_request *req, int64_t now,
+		       struct fp_diag *d, json_t **ret);
+
 /* JSON of one deployment (with per-host state) or of all (without). */
 int fpd_sched_show(struct fpd_server *srv, int64_t id, bool with_hosts,
 		   json_t **ret);

@@ -349,6 +349,55 @@ json_t *fp_rollout_host_to_json(const struct fp_rollout_host *h);
 int fp_deployment_from_json(const json_t *j, struct fp_diag *diag,
 			    struct fp_deployment *dep);
 
+/* ---- rollback on request ---- */
+
+/*
+ * What an operator rollback of a deployment sends one host: each package
+ * one of the deployment's install jobs changed on it goes back to the
+ * version it had before.  Feed the host's reported install results in
+ * job order (retries after failures add jobs); a package keeps the old
+ * version of the first job that changed it.  A package a job installed
+ * from nothing is not in the plan (a rollback job installs versions, it
+ * never removes a package): it is counted in n_new.
+ */
+struct fp_rollback_plan {
+	struct fp_arena arena;
+	struct fp_job_package *packages; /* name, version to return to */
+	size_t n_packages, alloc;
+	size_t n_new; /* installed from nothing: left as they are */
+};
+
+void fp_rollback_plan_init(struct fp_rollback_plan *p);
+void fp_rollback_plan_release(struct fp_rollback_plan *p);
+/*
+ * Add what one install result changed.  FP_EINVAL (diag names the
+ * package) for a name or version a job could not carry, FP_ETOOBIG past
+ * FP_JOB_MAX_PACKAGES; the plan is unchanged then.
+ */
+int fp_rollback_plan_add(struct fp_rollback_plan *p,
+			 const struct fp_job_result *r, struct fp_diag *diag);
+
+/* How a host's rollback stands, for the operator. */
+enum fp_rollback_state {
+	FP_RB_NONE = 0,
+	FP_RB_RUNNING = 1,     /* issued, not reported yet */
+	FP_RB_ROLLED_BACK = 2, /* the host is back at the old versions */
+	FP_RB_FAILED = 3,      /* it ran and failed (or was refused) */
+	FP_RB_IMPOSSIBLE = 4,  /* the agent could not even try: an old
+				* version is nowhere, or no package is left */
+};
+
+const char *fp_rollback_state_name(enum fp_rollback_state s);
+/*
+ * A rollback job's reported status and message as a rollback state:
+ * succeeded -> rolled_back; failed with the agent's "rollback impossible"
+ * reason, or skipped (none of the packages is installed any more) ->
+ * impossible; failed, rolled_back, refused -> failed; running, deferred
+ * -> running.
+ */
+enum fp_rollback_state fp_rollback_outcome(enum fp_job_status status,
+					   const char *message);
+
 /* ---- policies ---- */
 
 /*

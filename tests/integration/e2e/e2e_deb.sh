@@ -159,4 +159,43 @@ grep -q "job $J3 came again: it already ran; reporting its stored result again" 
 expect_eq "not run twice" "$(grep -c "job $J3 succeeded" "$W/agents.log")" 1
 expect_eq "deploy show: host2 again" "$(hstate "$D3" "$W/host2")" succeeded
 until_state "$D3" completed
+
+step "operator rollback of the fix: host2 and host3 return to 1.0; refusals say what and why"
+rbstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .rollback.state'; }
+if cli deploy rollback "$D2" --host "$(cat "$W/host1.id")" 2>"$W/cli.err"; then fail "rollback of a rolled-back job accepted"; fi
+grep -q "nothing to roll back: deployment $D2 changed no package version here" "$W/cli.err" ||
+	fail "nothing-to-roll-back message: $(cat "$W/cli.err")"
+if cli deploy rollback "$D1" --ring staging 2>"$W/cli.err"; then fail "unknown ring accepted"; fi
+grep -q 'has no ring "staging" (its rings: test, production)' "$W/cli.err" || fail "ring message: $(cat "$W/cli.err")"
+if cli deploy rollback "$D1" --ring test --host host2 2>"$W/cli.err"; then fail "host outside the ring accepted"; fi
+grep -q "is in ring \"production\", not \"test\"" "$W/cli.err" || fail "host/ring message: $(cat "$W/cli.err")"
+cli deploy rollback "$D1" --host host2 --host host3 >"$W/rb.out" || fail "deploy rollback"
+expect_eq "two rollback jobs" "$(grep -c "rollback job [0-9]*: fpdemo -> 1.0" "$W/rb.out")" 2
+if cli deploy rollback "$D1" --ring production 2>"$W/cli.err"; then fail "rollback while one runs"; fi
+grep -q "is still running" "$W/cli.err" || fail "running message: $(cat "$W/cli.err")"
+expect_eq "requested: host2" "$(rbstate "$D1" "$W/host2")" running
+run_agents
+expect_eq "db on host2 (rolled back)" "$(dbver "$W/host2")" "ii 1.0"
+expect_eq "db on host3 (rolled back)" "$(dbver "$W/host3")" "ii 1.0"
+expect_eq "db on host1 (not selected)" "$(dbver "$W/host1")" "ii 1.1"
+expect_eq "db on host4 (not selected)" "$(dbver "$W/host4")" "ii 1.1"
+cli deploy show "$D1" --json >"$W/show.json"
+for r in $W/host2 $W/host3; do
+	expect_eq "deploy show --json: $r" "$(jq -r --argjson h "$(cat "$r.id")" \
+		'.hosts[] | select(.host_id == $h) | .rollback | .state + " " + .packages[0].old_version + " -> " + .packages[0].new_version' \
+		"$W/show.json")" "rolled_back 1.1 -> 1.0"
+done
+expect_eq "deploy show --json: host1" "$(jq -r --argjson h "$(cat "$W/host1.id")" '.hosts[] | select(.host_id == $h) | .rollback' "$W/show.json")" null
+
+step "the repository dropped 1.0: host4's rollback is impossible, with the agent's reason"
+publish 1.1 1.2
+sleep 1
+run_agents --refresh 1s
+cli deploy rollback "$D1" --host host4 >/dev/null || fail "deploy rollback host4"
+run_agents
+expect_eq "db on host4 (unchanged)" "$(dbver "$W/host4")" "ii 1.1"
+expect_eq "deploy show: host4" "$(rbstate "$D1" "$W/host4")" impossible
+cli deploy show "$D1" >"$W/show.txt"
+grep -q "^host $(cat "$W/host4.id"): rollback impossible: rollback impossible: fpdemo 1.0 is in no repository" "$W/show.txt" ||
+	fail "deploy show reason: $(cat "$W/show.txt")"
 echo "ok"

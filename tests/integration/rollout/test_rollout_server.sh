@@ -103,12 +103,12 @@ wait_until() {
 	done
 }
 
-# result_checkin CRED MID SEQ JOB STATUS
+# result_checkin CRED MID SEQ JOB STATUS [PACKAGES-JSON]
 result_checkin() {
 	"$HELPER" body --machine-id "$2" --hostname x --unchanged --seq "$3" \
 		--marker 1 --packages 5 |
-		jq -c --argjson j "$4" --arg s "$5" \
-			'. + {job_results: [{job_id: $j, status: $s, packages: []}]}' >"$T/ck.json"
+		jq -c --argjson j "$4" --arg s "$5" --argjson p "${6:-[]}" \
+			'. + {job_results: [{job_id: $j, status: $s, packages: $p}]}' >"$T/ck.json"
 	api POST /api/v1/agent/checkin "$1" "@$T/ck.json"
 }
 # a malformed result is refused with its path, nothing applied
@@ -264,7 +264,65 @@ api GET "/api/v1/deployments/$D4" "$ADMIN"
 	fail "a job never handed out timed out: $(cat "$T/out")"
 CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 31 --marker 1 --packages 5
 J4=$(jout '.jobs[0].payload' | jq -r .job_id)
-result_checkin "$C2" m-0002 32 "$J4" succeeded
+result_checkin "$C2" m-0002 32 "$J4" succeeded \
+	'[{"name":"marker","old_version":"1","new_version":"1.0-1","result":"upgraded"}]'
 expect 200 "D4 result"
+
+# operator rollback: refusals say what and why, nothing is issued
+rb() { api POST "/api/v1/deployments/$1/rollback" "$ADMIN" "$2"; }
+rb "$D4" '{"ring":"nope"}'
+expect_error 404 ring "unknown ring"
+jout .message | grep -q 'no ring "nope" (its rings: one-by-one)' || fail "ring message: $(cat "$T/out")"
+rb "$D4" '{"hosts":[999999]}'
+expect_error 404 "hosts[0]" "host not in the deployment"
+rb "$D4" '{"hosts":"all"}'
+expect_error 400 hosts "hosts not an array"
+rb "$D4" '{"host":1}'
+expect_error 400 host "unknown field"
+rb "$D4" '{"ring":"-x"}'
+expect_error 400 ring "invalid ring name"
+rb "$D4" "{\"hosts\":[$H1]}"
+expect_error 409 "" "rollback of a host the deployment changed nothing on"
+jout .message | grep -q "nothing to roll back: deployment $D4 changed no package version here" ||
+	fail "nothing message: $(cat "$T/out")"
+rb "$D3" '{}'
+expect_error 409 "" "rollback of a deployment that installed nothing"
+api POST "/api/v1/deployments/$D4/rollback" "" '{}'
+expect 401 "rollback without a token"
+# the deployment's whole ring: host 2 gets a job, the others are listed
+$FP deploy rollback "$D4" --ring one-by-one --json >"$T/rb.json" || fail "deploy rollback"
+[ "$(jq -r '.rollbacks | length' "$T/rb.json")" = 1 ] || fail "rollback answer: $(cat "$T/rb.json")"
+[ "$(jq -r '.rollbacks[0].host_id' "$T/rb.json")" = "$H2" ] || fail "rollback host"
+[ "$(jq -c '.rollbacks[0].packages' "$T/rb.json")" = '[{"name":"marker","version":"1"}]' ] ||
+	fail "rollback packages: $(cat "$T/rb.json")"
+jq -e '.nothing_to_roll_back | map(.host_id) | index('"$H1"') != null' "$T/rb.json" >/dev/null ||
+	fail "host 1 not listed as nothing to roll back"
+JR=$(jq -r '.rollbacks[0].job_id' "$T/rb.json")
+api GET /api/v1/audit "$ADMIN"
+jout '.[] | select(.action == "deployment.rollback") | .target' | grep -qx "$D4" || fail "rollback not audited"
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 33 --marker 1 --packages 5
+jout '.jobs[0]' >"$T/rb-before"
+[ "$(jq -r .payload "$T/rb-before" | jq -r '.action + " " + (.job_id | tostring)')" = "rollback $JR" ] ||
+	fail "rollback job: $(cat "$T/out")"
+if $FP deploy rollback "$D4" --host "$H2" 2>"$T/cli.err"; then fail "second rollback while one runs"; fi
+grep -q "rollback job $JR of deployment $D4 is still running" "$T/cli.err" || fail "running message: $(cat "$T/cli.err")"
+api GET "/api/v1/deployments/$D4" "$ADMIN"
+[ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].rollback.state')" = running ] ||
+	fail "rollback state: $(cat "$T/out")"
+# handed out before a restart: the same signed job again
+printf '[rollout]\njob_timeout = 1h\n' >"$T/conf"
+stop_server
+start_server
+FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
+CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 34 --marker 1 --packages 5
+jout '.jobs[0]' >"$T/rb-after"
+cmp -s "$T/rb-before" "$T/rb-after" || fail "rollback job after restart: $(cat "$T/rb-after")"
+result_checkin "$C2" m-0002 35 "$JR" succeeded \
+	'[{"name":"marker","old_version":"1.0-1","new_version":"1","result":"downgraded"}]'
+expect 200 "rollback result"
+$FP deploy show "$D4" --json >"$T/show.json"
+[ "$(jq -r '.hosts | map(select(.host_id=='"$H2"'))[0].rollback | .state + " " + .packages[0].new_version' "$T/show.json")" = "rolled_back 1" ] ||
+	fail "rolled back: $(cat "$T/show.json")"
+$FP deploy show "$D4" | grep -q "^$H2 .*rolled_back" || fail "deploy show table: $($FP deploy show "$D4")"
 stop_server
 echo "rollout server test passed"
