@@ -52,8 +52,7 @@ static int rb_add(struct fpd_rollbacks *rb, int64_t host_id, int64_t job_id,
 
 /* ---- stored results ---- */
 
-/* What the server stores of a job's result: no log tails, no id. */
-static char *result_text(const struct fp_job_result *r)
+char *fpd_job_result_text(const struct fp_job_result *r)
 {
 	json_t *j = fp_job_result_to_json(r), *p;
 	char *text;
@@ -75,7 +74,7 @@ int fpd_job_store_report(struct fpd_server *srv,
 
 	if (r->status == FP_JOB_RUNNING || r->status == FP_JOB_DEFERRED)
 		return 0;
-	text = result_text(r);
+	text = fpd_job_result_text(r);
 	if (!text)
 		return FP_ENOMEM;
 	rc = srv->store->ops->job_report(srv->store, r->job_id,
@@ -87,20 +86,25 @@ int fpd_job_store_report(struct fpd_server *srv,
 	return rc;
 }
 
+void fpd_job_failure(struct fp_job_result *r, int64_t job_id,
+		     const char *why, int64_t now)
+{
+	fp_job_result_init(r);
+	r->job_id = job_id;
+	r->status = FP_JOB_FAILED;
+	r->finished_at = (time_t)now;
+	r->message = why; /* not in the arena: release leaves it alone */
+}
+
 void fpd_job_store_failure(struct fpd_server *srv, int64_t job_id,
 			   const char *message, int64_t now)
 {
 	struct fp_job_result r;
 
-	fp_job_result_init(&r);
-	r.job_id = job_id;
-	r.status = FP_JOB_FAILED;
-	r.finished_at = (time_t)now;
-	r.message = message;
+	fpd_job_failure(&r, job_id, message, now);
 	if (fpd_job_store_report(srv, &r, now))
 		fpd_err("job %lld: cannot store its result (%s)",
 			(long long)job_id, message);
-	r.message = NULL;
 	fp_job_result_release(&r);
 }
 

@@ -83,9 +83,15 @@ int fpd_rb_result(struct fpd_server *srv, struct fpd_rollbacks *rb,
 void fpd_rb_tick(struct fpd_server *srv, int64_t dep_id,
 		 struct fpd_rollbacks *rb, int64_t timeout, int64_t now);
 
+/* What the server stores of a job's result (no log tails, no id), as
+ * compact JSON text to free(); NULL when out of memory. */
+char *fpd_job_result_text(const struct fp_job_result *r);
 /* Store a host's final report of a job (running/deferred are not). */
 int fpd_job_store_report(struct fpd_server *srv,
 			 const struct fp_job_result *r, int64_t now);
+/* A failed result for the server's own reason ('why' is not copied). */
+void fpd_job_failure(struct fp_job_result *r, int64_t job_id,
+		     const char *why, int64_t now);
 /* Store that a job failed for the server's own reason ("timed out"). */
 void fpd_job_store_failure(struct fpd_server *srv, int64_t job_id,
 			   const char *message, int64_t now);

@@ -25,6 +25,11 @@ struct live {
 	struct resend *resend; /* by idx, ascending */
 	size_t n_resend;
 	struct fpd_rollbacks rb; /* rollbacks running (sched_rollback.h) */
+	/* written with the next save, in its transaction (texts: free()) */
+	struct fp_store_job *issued;
+	size_t n_issued, alloc_issued;
+	struct fp_store_report *reports;
+	size_t n_reports, alloc_reports;
 	size_t *dirty;      /* host indexes changed since the last save */
 	size_t n_dirty, alloc_dirty;
 	bool saved_state;   /* body matches the store */
@@ -50,6 +55,88 @@ static struct fpd_sched *sched_of(struct fpd_server *srv)
 	return srv->sched;
 }
 
+static void pending_clear(struct live *l)
+{
+	for (size_t i = 0; i < l->n_issued; i++)
+		free((char *)l->issued[i].envelope); /* jansson's allocator */
+	for (size_t i = 0; i < l->n_reports; i++)
+		free((char *)l->reports[i].result);
+	l->n_issued = l->n_reports = 0;
+}
+
+/* Room for one more element of a pending array. */
+static int pending_grow(void **v, size_t n, size_t *alloc, size_t size)
+{
+	size_t na = *alloc ? *alloc * 2 : 16;
+	void *nv;
+
+	if (n < *alloc)
+		return 0;
+	nv = fp_reallocarray(*v, na, size);
+	if (!nv)
+		return FP_ENOMEM;
+	*v = nv;
+	*alloc = na;
+	return 0;
+}
+
+/* A job about to be handed out: stored with the next save. */
+static int queue_issued(struct live *l, const struct fp_job *job,
+			const json_t *env)
+{
+	char *text;
+
+	if (pending_grow((void **)&l->issued, l->n_issued, &l->alloc_issued,
+			 sizeof(*l->issued)))
+		return FP_ENOMEM;
+	text = json_dumps(env, JSON_COMPACT);
+	if (!text)
+		return FP_ENOMEM;
+	l->issued[l->n_issued++] = (struct fp_store_job){
+		.job_id = job->job_id, .deployment_id = l->dep.id,
+		.host_id = job->host_id,
+		.action = fp_job_action_name(job->action), .envelope = text,
+		.issued_at = (int64_t)job->issued_at,
+		.expires_at = (int64_t)job->expires_at,
+	};
+	l->saved_state = false;
+	return 0;
+}
+
+/* A host's final report of its job (running/deferred are not stored). */
+static int queue_report(struct live *l, const struct fp_job_result *r,
+			int64_t now)
+{
+	char *text;
+
+	if (r->status == FP_JOB_RUNNING || r->status == FP_JOB_DEFERRED)
+		return 0;
+	if (pending_grow((void **)&l->reports, l->n_reports, &l->alloc_reports,
+			 sizeof(*l->reports)))
+		return FP_ENOMEM;
+	text = fpd_job_result_text(r);
+	if (!text)
+		return FP_ENOMEM;
+	l->reports[l->n_reports++] = (struct fp_store_report){
+		r->job_id, fp_job_status_name(r->status), text, now
+	};
+	l->saved_state = false;
+	return 0;
+}
+
+/* The server's own reason a job failed ("timed out"). */
+static void queue_failure(struct live *l, int64_t job_id, const char *why,
+			  int64_t now)
+{
+	struct fp_job_result r;
+
+	fpd_job_failure(&r, job_id, why, now);
+	if (queue_report(l, &r, now))
+		fpd_err("job %lld: cannot store its result (%s)",
+			(long long)job_id, why);
+	fp_job_result_release(&r);
+}
+
 static void live_free(struct live *l)
 {
 	if (!l)
@@ -60,6 +147,9 @@ static void live_free(struct live *l)
 		json_decref(l->resend[i].env);
 	fp_free(l->resend);
 	fpd_rb_release(&l->rb);
+	pending_clear(l);
+	fp_free(l->issued);
+	fp_free(l->reports);
 	fp_free(l->dirty);
 	fp_free(l);
 }
@@ -127,13 +217,15 @@ static int live_save(struct fpd_server *srv, struct live *l, bool all)
 	}
 	rc = st->ops->deployment_save(st, l->dep.id,
 				      fp_dep_state_name(l->dep.state), body,
-				      all ? l->dep.hosts : rows, n);
+				      all ? l->dep.hosts : rows, n, l->issued,
+				      l->n_issued, l->reports, l->n_reports);
 	if (rc) {
 		fpd_err("deployment %lld: cannot store its state: %s",
 			(long long)l->dep.id, fp_strerror(rc));
 		goto out;
 	}
 	l->n_dirty = 0;
+	pending_clear(l);
 	l->saved_state = true;
 out:
 	fp_free(rows);
@@ -226,8 +318,8 @@ static void carry_out(struct fpd_server *srv, struct live *l)
 			h = fp_deployment_host(&l->dep, a->host_id);
 			if (h) {
 				mark(l, h);
-				fpd_job_store_failure(srv, a->job_id, why,
-						      (int64_t)h->updated_at);
+				queue_failure(l, a->job_id, why,
+					      (int64_t)h->updated_at);
 			}
 			fpd_warn("deployment %lld: host %lld job %lld %s",
 				 (long long)d->id, (long long)a->host_id,
@@ -893,30 +985,6 @@ static const struct fp_window *window_named(struct fpd_sched *s,
 	return NULL;
 }
 
-static int store_issued(struct fpd_server *srv, int64_t dep_id,
-			const struct fp_job *job, const json_t *env)
-{
-	char *text = json_dumps(env, JSON_COMPACT);
-	struct fp_store_job row = {
-		.job_id = job->job_id, .deployment_id = dep_id,
-		.host_id = job->host_id,
-		.action = fp_job_action_name(job->action), .envelope = text,
-		.issued_at = (int64_t)job->issued_at,
-		.expires_at = (int64_t)job->expires_at,
-	};
-	int rc;
-
-	if (!text)
-		return FP_ENOMEM;
-	rc = srv->store->ops->jobs_issue(srv->store, &row, 1);
-	if (rc)
-		fpd_err("deployment %lld: cannot store job %lld: %s",
-			(long long)dep_id, (long long)job->job_id,
-			fp_strerror(rc));
-	free(text); /* jansson's allocator */
-	return rc;
-}
-
 /* Sign the job of host 'h' into 'jobs'; skip hosts with nothing to do. */
 static int deliver(struct fpd_server *srv, struct live *l,
 		   struct fp_rollout_host *h, const struct fp_wstate *state,
@@ -978,8 +1046,8 @@ static int deliver(struct fpd_server *srv, struct live *l,
 			(long long)dep->id, (long long)h->job_id, d.msg);
 		goto out;
 	}
-	/* Stored before it is handed out: a restart sends the same bytes. */
-	if ((rc = store_issued(srv, dep->id, &job, env))) {
+	/* Stored before the answer goes out: a restart sends the same bytes. */
+	if ((rc = queue_issued(l, &job, env))) {
 		json_decref(env);
 		goto out;
 	}
@@ -1035,7 +1103,7 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 			s->acts.n = 0;
 			if (fp_rollout_apply(&l->dep, &ev, &env, &s->acts, &rd) == 0)
 				mark(l, h);
-			rc = fpd_job_store_report(srv, &r, now);
+			rc = queue_report(l, &r, now);
 			if (rc) {
 				fp_job_result_release(&r);
 				return fp_diag_set(d, rc, 0, 0,
@@ -1092,7 +1160,8 @@ int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 			rc = fpd_rb_deliver(&s->lives[i]->rb, host_id, now, jobs);
 	/* Results are durable before the check-in is answered. */
 	for (size_t i = 0; !rc && i < s->n_lives; i++)
-		if (s->lives[i]->n_dirty)
+		if (s->lives[i]->n_dirty || s->lives[i]->n_issued ||
+		    s->lives[i]->n_reports)
 			rc = live_save(srv, s->lives[i], false);
 	pthread_mutex_unlock(&s->mu);
 	return rc;

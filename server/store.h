@@ -87,6 +87,14 @@ struct fp_store_job {
 	int64_t issued_at, expires_at;
 };
 
+/* A host's report of a job (deployment_jobs). */
+struct fp_store_report {
+	int64_t job_id;
+	const char *status;  /* fp_job_status_name */
+	const char *result;  /* compact JSON */
+	int64_t reported_at;
+};
+
 struct fp_store_ops {
 	const char *name;
 	void (*close)(struct fp_store *st);
@@ -198,11 +206,18 @@ struct fp_store_ops {
 	 * row per host.  new_id reserves an id. */
 	int (*deployment_new_id)(struct fp_store *st, int64_t now,
 				 int64_t *ret_id);
-	/* Store the body and the given host rows in one transaction. */
+	/*
+	 * Store the body, the given host rows, jobs issued and job reports
+	 * (as jobs_issue and job_report; a report of an unknown job is
+	 * dropped) in one transaction.
+	 */
 	int (*deployment_save)(struct fp_store *st, int64_t id,
 			       const char *state, const char *body,
 			       const struct fp_rollout_host *hosts,
-			       size_t n_hosts);
+			       size_t n_hosts,
+			       const struct fp_store_job *jobs, size_t n_jobs,
+			       const struct fp_store_report *reports,
+			       size_t n_reports);
 	/* array of bodies, by id */
 	int (*deployment_list)(struct fp_store *st, json_t **ret);
 	/* the host rows of one deployment, appended to 'dep' */

@@ -167,7 +167,9 @@ int sq_rollout_list(struct fp_store *st, const char *kind, json_t **ret);
 int sq_deployment_new_id(struct fp_store *st, int64_t now, int64_t *ret_id);
 int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
 		       const char *body, const struct fp_rollout_host *hosts,
-		       size_t n_hosts);
+		       size_t n_hosts, const struct fp_store_job *jobs,
+		       size_t n_jobs, const struct fp_store_report *reports,
+		       size_t n_reports);
 int sq_deployment_list(struct fp_store *st, json_t **ret);
 int sq_deployment_hosts(struct fp_store *st, int64_t id,
 			struct fp_deployment *dep);

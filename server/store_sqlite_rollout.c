@@ -113,7 +113,17 @@ struct dep_save_arg {
 	const char *state, *body;
 	const struct fp_rollout_host *hosts;
 	size_t n;
+	const struct fp_store_job *jobs;
+	size_t n_jobs;
+	const struct fp_store_report *reports;
+	size_t n_reports;
 };
+
+static int jobs_insert(struct sq_conn *c, const struct fp_store_job *jobs,
+		       size_t n);
+static int reports_update(struct sq_conn *c,
+			  const struct fp_store_report *reports, size_t n,
+			  bool must_exist);
 
 static int dep_save_job(struct sq_conn *c, void *arg)
 {
@@ -148,14 +158,19 @@ static int dep_save_job(struct sq_conn *c, void *arg)
 		if ((rc = sq_exec(q)))
 			return rc;
 	}
-	return 0;
+	if ((rc = jobs_insert(c, a->jobs, a->n_jobs)))
+		return rc;
+	return reports_update(c, a->reports, a->n_reports, false);
 }
 
 int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
 		       const char *body, const struct fp_rollout_host *hosts,
-		       size_t n_hosts)
+		       size_t n_hosts, const struct fp_store_job *jobs,
+		       size_t n_jobs, const struct fp_store_report *reports,
+		       size_t n_reports)
 {
-	struct dep_save_arg a = { id, state, body, hosts, n_hosts };
+	struct dep_save_arg a = { id, state, body, hosts, n_hosts, jobs, n_jobs,
+				  reports, n_reports };
 	return sq_write((struct sq_store *)st, dep_save_job, &a);
 }
 
@@ -209,24 +224,19 @@ out:
 	return rc;
 }
 
-struct jobs_issue_arg {
-	const struct fp_store_job *jobs;
-	size_t n;
-};
-
-static int jobs_issue_job(struct sq_conn *c, void *arg)
+static int jobs_insert(struct sq_conn *c, const struct fp_store_job *jobs,
+		       size_t n)
 {
-	struct jobs_issue_arg *a = arg;
-	sqlite3_stmt *q = sq_stmt(c, SQ_JOB_ISSUE,
+	sqlite3_stmt *q = n ? sq_stmt(c, SQ_JOB_ISSUE,
 		"INSERT OR REPLACE INTO deployment_jobs(job_id, deployment_id,"
 		" host_id, action, envelope, issued_at, expires_at)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?)");
+		" VALUES(?, ?, ?, ?, ?, ?, ?)") : NULL;
 	int rc = 0;
 
-	if (!q)
+	if (n && !q)
 		return FP_ESTORE;
-	for (size_t i = 0; !rc && i < a->n; i++) {
-		const struct fp_store_job *j = &a->jobs[i];
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct fp_store_job *j = &jobs[i];
 		sqlite3_bind_int64(q, 1, j->job_id);
 		sqlite3_bind_int64(q, 2, j->deployment_id);
 		sqlite3_bind_int64(q, 3, j->host_id);
@@ -239,6 +249,40 @@ static int jobs_issue_job(struct sq_conn *c, void *arg)
 	return rc;
 }
 
+/* must_exist: FP_ENOENT for a report of an unknown job. */
+static int reports_update(struct sq_conn *c,
+			  const struct fp_store_report *reports, size_t n,
+			  bool must_exist)
+{
+	sqlite3_stmt *q = n ? sq_stmt(c, SQ_JOB_REPORT,
+		"UPDATE deployment_jobs SET status = ?, result = ?,"
+		" reported_at = ? WHERE job_id = ?") : NULL;
+	int rc = 0;
+
+	if (n && !q)
+		return FP_ESTORE;
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct fp_store_report *r = &reports[i];
+		sq_bind_text(q, 1, r->status);
+		sq_bind_text(q, 2, r->result);
+		sqlite3_bind_int64(q, 3, r->reported_at);
+		sqlite3_bind_int64(q, 4, r->job_id);
+		rc = must_exist ? sq_exec_changed(q) : sq_exec(q);
+	}
+	return rc;
+}
+
+struct jobs_issue_arg {
+	const struct fp_store_job *jobs;
+	size_t n;
+};
+
+static int jobs_issue_job(struct sq_conn *c, void *arg)
+{
+	struct jobs_issue_arg *a = arg;
+	return jobs_insert(c, a->jobs, a->n);
+}
+
 int sq_jobs_issue(struct fp_store *st, const struct fp_store_job *jobs,
 		  size_t n)
 {
@@ -246,32 +290,16 @@ int sq_jobs_issue(struct fp_store *st, const struct fp_store_job *jobs,
 	return n ? sq_write((struct sq_store *)st, jobs_issue_job, &a) : 0;
 }
 
-struct job_report_arg {
-	int64_t job_id, now;
-	const char *status, *result;
-};
-
 static int job_report_job(struct sq_conn *c, void *arg)
 {
-	struct job_report_arg *a = arg;
-	sqlite3_stmt *q = sq_stmt(c, SQ_JOB_REPORT,
-		"UPDATE deployment_jobs SET status = ?, result = ?,"
-		" reported_at = ? WHERE job_id = ?");
-
-	if (!q)
-		return FP_ESTORE;
-	sq_bind_text(q, 1, a->status);
-	sq_bind_text(q, 2, a->result);
-	sqlite3_bind_int64(q, 3, a->now);
-	sqlite3_bind_int64(q, 4, a->job_id);
-	return sq_exec_changed(q);
+	return reports_update(c, arg, 1, true);
 }
 
 int sq_job_report(struct fp_store *st, int64_t job_id, const char *status,
 		  const char *result, int64_t now)
 {
-	struct job_report_arg a = { job_id, now, status, result };
-	return sq_write((struct sq_store *)st, job_report_job, &a);
+	struct fp_store_report r = { job_id, status, result, now };
+	return sq_write((struct sq_store *)st, job_report_job, &r);
 }
 
 static json_t *job_row(sqlite3_stmt *q)
