@@ -18,7 +18,8 @@
 # the job "failed" with 1.1 in the database), says which one it saw, and
 # asserts the failure reaches the server and halts the deployment.
 #
-#   - a man in the middle (tamper_proxy.py) alters host5's job on the
+#   - a man in the middle (tamper_proxy.py, which also records the job
+#     results as the agents send them) alters host5's job on the
 #     way: the agent refuses it (signature does not verify), reports it,
 #     and nothing is installed; on retry without it host5 gets the fix
 #   - the fix 1.1 reaches every host (each root's rpm database, the
@@ -139,6 +140,9 @@ echo "health check: fpdemo $v ok"
 HOOK
 chmod 755 "$W/health"
 
+# stored ID ROOT JQ: JQ over the result the server stored for ROOT's
+# current job in deployment ID (deploy show --json)
+stored() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" ".hosts[] | select(.host_id == \$h) | .result | $3"; }
 # reported ID ROOT JQ: JQ over the last result ROOT's agent sent (as the
 # proxy saw it) for its current job in deployment ID
 reported() {
@@ -165,6 +169,8 @@ expect_eq "rpm db on host5 (tampered job refused)" "$(dbver "$W/host5")" 1.0-1
 expect_eq "deploy show: host5" "$(hstate "$D1" "$W/host5")" failed
 expect_eq "reported: host5" "$(reported "$D1" "$W/host5" .status)" refused
 expect_contains "$(reported "$D1" "$W/host5" .message)" "signature does not verify" "host5's report"
+expect_eq "stored by the server: host5" "$(stored "$D1" "$W/host5" .status)" refused
+expect_contains "$(stored "$D1" "$W/host5" .message)" "signature does not verify" "host5's stored result"
 grep -q "signature does not verify" "$W/agents.log" || fail "refusal not logged: $(tail "$W/agents.log")"
 expect_eq "refusal delivered" "$(ls "$W/host5.agent/results" | wc -l)" 0
 
@@ -174,6 +180,7 @@ cli deploy retry "$D1" --host "$(cat "$W/host5.id")" >/dev/null
 until_state "$D1" completed
 expect_eq "rpm db on host5" "$(dbver "$W/host5")" 1.1-1
 expect_eq "deploy show: host5" "$(hstate "$D1" "$W/host5")" succeeded
+expect_eq "stored by the server: host5" "$(stored "$D1" "$W/host5" .status)" succeeded
 expect_eq "all succeeded" "$(cli deploy show "$D1" --json | jq '[.hosts[] | select(.state == "succeeded")] | length')" 5
 expect_eq "jobs altered" "$(wc -l <"$W/tamper.log")" 1
 
@@ -187,6 +194,7 @@ until_state "$D2" halted
 for r in $W/host1 $W/host2; do
 	st=$(hstate "$D2" "$r")
 	expect_eq "reported: $r" "$(reported "$D2" "$r" .status)" "$st"
+	expect_eq "stored by the server: $r" "$(stored "$D2" "$r" .status)" "$st"
 	log=$(reported "$D2" "$r" .log_tail)
 	expect_contains "$log" "post failing on purpose" "the %post of 1.2 ran on $r"
 	if grep -q "scriptlet failed" <<<"$log" && [ "$st" = rolled_back ]; then
@@ -194,8 +202,11 @@ for r in $W/host1 $W/host2; do
 		# health check failed, the agent rolled back with dnf.
 		how="dnf exited 0 with 1.2 installed; the post hook failed; rolled back"
 		expect_eq "message: $r" "$(reported "$D2" "$r" .message)" "post hook $W/health failed"
+		expect_eq "stored message: $r" "$(stored "$D2" "$r" .message)" "post hook $W/health failed"
 		expect_contains "$log" "health check: fpdemo 1.2 installed but configured for 1.1" "hook output"
 		expect_eq "rolled_back: $r" "$(reported "$D2" "$r" .rolled_back)" true
+		grep -q "host $(cat "$r.id") job $(reported "$D2" "$r" .job_id) rolled_back: post hook" "$W/server.log" ||
+			fail "the server did not log $r's rollback"
 		expect_eq "%post of 1.1 ran again on $r" "$(configured "$r")" 1.1
 	else
 		how="dnf failed the transaction"

@@ -1,14 +1,15 @@
 # Shared by the end-to-end tests (sourced): a real fleetpatchd on a
 # loopback port with SQLite, the admin CLI, and one fleetpatch-agent
 # run --once per host root.  Sources ../apply/lib.sh (W, step, fail,
-# expect_eq, mkroot_shell, AGENT, PUB).
+# expect_eq, mkroot_shell, AGENT, PUB).  FP_KEEP=1 keeps the work directory
+# of a passing run too.
 . "$(dirname "${BASH_SOURCE[0]}")/../apply/lib.sh"
 
 FPD=$FP_BIN_DIR/fleetpatchd
 CLI=$FP_BIN_DIR/fleetpatch
 SERVER_PID=
 BG_PIDS= # other background helpers the test started
-trap 'rc=$?; for p in $SERVER_PID $BG_PIDS; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && rm -rf "$W"; exit $rc' EXIT
+trap 'rc=$?; for p in $SERVER_PID $BG_PIDS; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && [ -z "${FP_KEEP:-}" ] && rm -rf "$W"; exit $rc' EXIT
 
 # random_port: a port to try (callers retry on a clash)
 random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
