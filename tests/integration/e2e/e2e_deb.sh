@@ -161,7 +161,6 @@ expect_eq "deploy show: host2 again" "$(hstate "$D3" "$W/host2")" succeeded
 until_state "$D3" completed
 
 step "operator rollback of the fix: host2 and host3 return to 1.0; refusals say what and why"
-rbstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .rollback.state'; }
 if cli deploy rollback "$D2" --host "$(cat "$W/host1.id")" 2>"$W/cli.err"; then fail "rollback of a rolled-back job accepted"; fi
 grep -q "nothing to roll back: deployment $D2 changed no package version here" "$W/cli.err" ||
 	fail "nothing-to-roll-back message: $(cat "$W/cli.err")"

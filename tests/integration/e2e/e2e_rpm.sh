@@ -27,6 +27,8 @@
 #   - the broken 1.2 fails in the test ring, both test hosts are rolled
 #     back to 1.1 (rollback_on_failure, from the post hook), the
 #     deployment halts and production stays at 1.1
+#   - the operator rolls the fix back in production (deploy rollback):
+#     those hosts return to 1.0 with dnf, the test hosts stay at 1.1
 . "$(dirname "$0")/lib.sh"
 
 # rpm finds its database through %_dbpath; Debian's points at ~/.rpmdb.
@@ -220,4 +222,27 @@ echo "    $how"
 
 step "the deployment halted; production stays at 1.1"
 expect_halted_before "$D2" 1 1.1-1 "$W/host3" "$W/host4" "$W/host5"
+
+step "operator rollback of the fix in production: host3, host4, host5 back to 1.0 with dnf"
+if cli deploy rollback "$D2" --ring test 2>"$W/cli.err"; then fail "rollback of rolled-back jobs accepted"; fi
+grep -q "nothing to roll back: deployment $D2 changed no package version" "$W/cli.err" ||
+	fail "nothing-to-roll-back message: $(cat "$W/cli.err")"
+cli deploy rollback "$D1" --ring production >"$W/rb.out" || fail "deploy rollback"
+# host5's first job was refused (no packages): the plan goes back to the
+# version before the retry that changed it
+expect_eq "three rollback jobs" "$(grep -c "rollback job [0-9]*: fpdemo -> 1.0-1" "$W/rb.out")" 3
+expect_eq "requested: host3" "$(rbstate "$D1" "$W/host3")" running
+run_agents
+cli deploy show "$D1" --json >"$W/show.json"
+for r in $W/host3 $W/host4 $W/host5; do
+	expect_eq "rpm db on $r (rolled back)" "$(dbver "$r")" 1.0-1
+	expect_eq "%post of 1.0 ran again on $r" "$(configured "$r")" 1.0
+	expect_eq "deploy show --json: $r" "$(jq -r --argjson h "$(cat "$r.id")" \
+		'.hosts[] | select(.host_id == $h) | .rollback | .state + " " + .packages[0].old_version + " -> " + .packages[0].new_version' \
+		"$W/show.json")" "rolled_back 1.1-1 -> 1.0-1"
+done
+for r in $W/host1 $W/host2; do
+	expect_eq "rpm db on $r (not selected)" "$(dbver "$r")" 1.1-1
+	expect_eq "deploy show: $r" "$(rbstate "$D1" "$r")" null
+done
 echo "ok"

@@ -71,18 +71,25 @@ run_agents() {
 	done
 }
 
-# until_state ID STATE...: drive agents and the 2 s scheduler tick
+# until_state ID STATE...: rounds of the agents until deployment ID is in
+# one of the STATEs; after each round (and before the first) the state is
+# polled over a bit more than one 2 s scheduler tick, so a change the tick
+# makes needs no further round of the agents
 until_state() {
-	local id=$1 st i
+	local id=$1 st i j want
 	shift
-	for i in $(seq 1 25); do
-		st=$(cli deploy show "$id" --json | jq -r .state)
-		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
-		run_agents
-		sleep 1
+	for i in $(seq 0 25); do
+		[ "$i" -eq 0 ] || run_agents
+		for j in 1 2 3 4 5 6; do
+			st=$(cli deploy show "$id" --json | jq -r .state)
+			for want in "$@"; do [ "$st" = "$want" ] && return 0; done
+			sleep 0.5
+		done
 	done
 	fail "deployment $id is $st, not $*: $(cli deploy show "$id")"
 }
+# rbstate ID ROOT: the state of ROOT's rollback on request in deployment ID
+rbstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .rollback.state'; }
 # hstate ID ROOT: the state of ROOT's host in deployment ID
 hstate() { cli deploy show "$1" --json | jq -r --argjson h "$(cat "$2.id")" '.hosts[] | select(.host_id == $h) | .state'; }
 
