@@ -411,6 +411,10 @@ static int restore_issued(struct fpd_server *srv, struct live *l, int64_t now)
 	size_t i;
 	int rc;
 
+	/* A job reported running reached its host: its timeout runs. */
+	for (size_t k = 0; k < d->n_hosts; k++)
+		if (d->hosts[k].state == FP_HOST_RUNNING)
+			d->hosts[k].handed_out = 1;
 	rc = srv->store->ops->job_list(srv->store, d->id, true, &rows);
 	if (rc)
 		return rc;

@@ -235,8 +235,9 @@ struct fp_store_ops {
 	/*
 	 * The jobs of a deployment by host id then job id (only those not
 	 * reported yet when 'unreported_only'): [{"job_id", "host_id",
-	 * "action", "envelope" (text), "issued_at", "expires_at" (seconds),
-	 * "status" and "result" (null until reported), "reported_at"}].
+	 * "action", "envelope" (text; only with 'unreported_only'),
+	 * "issued_at", "expires_at" (seconds), "status" and "result" (null
+	 * until reported), "reported_at"}].
 	 */
 	int (*job_list)(struct fp_store *st, int64_t deployment_id,
 			bool unreported_only, json_t **ret);

@@ -304,11 +304,12 @@ int sq_job_report(struct fp_store *st, int64_t job_id, const char *status,
 
 static json_t *job_row(sqlite3_stmt *q)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s?, s:I, s:I, s:I}",
 			      "job_id", (json_int_t)sqlite3_column_int64(q, 0),
 			      "host_id", (json_int_t)sqlite3_column_int64(q, 1),
 			      "action", sq_col_text(q, 2),
-			      "envelope", sq_col_text(q, 3),
+			      "envelope", sqlite3_column_type(q, 3) == SQLITE_NULL
+						  ? NULL : sq_col_text(q, 3),
 			      "issued_at", (json_int_t)sqlite3_column_int64(q, 4),
 			      "expires_at", (json_int_t)sqlite3_column_int64(q, 5),
 			      "reported_at", (json_int_t)sqlite3_column_int64(q, 8));
@@ -334,18 +335,21 @@ static void bind_id(sqlite3_stmt *q, const void *arg)
 int sq_job_list(struct fp_store *st, int64_t deployment_id,
 		bool unreported_only, json_t **ret)
 {
-#define JOB_COLS "SELECT job_id, host_id, action, envelope, issued_at," \
-		 " expires_at, status, result, reported_at FROM deployment_jobs" \
-		 " WHERE deployment_id = ?"
+	/* Envelopes only for the unreported: nobody reads the others'. */
 	if (unreported_only)
 		return sq_read_list((struct sq_store *)st, SQ_JOB_LIST_OPEN,
-				    JOB_COLS " AND status IS NULL"
+				    "SELECT job_id, host_id, action, envelope,"
+				    " issued_at, expires_at, status, result,"
+				    " reported_at FROM deployment_jobs"
+				    " WHERE deployment_id = ? AND status IS NULL"
 				    " ORDER BY host_id, job_id",
 				    bind_id, &deployment_id, job_row, ret);
 	return sq_read_list((struct sq_store *)st, SQ_JOB_LIST,
-			    JOB_COLS " ORDER BY host_id, job_id",
+			    "SELECT job_id, host_id, action, NULL, issued_at,"
+			    " expires_at, status, result, reported_at"
+			    " FROM deployment_jobs WHERE deployment_id = ?"
+			    " ORDER BY host_id, job_id",
 			    bind_id, &deployment_id, job_row, ret);
-#undef JOB_COLS
 }
 
 static json_t *id_row(sqlite3_stmt *q)

@@ -324,5 +324,17 @@ $FP deploy show "$D4" --json >"$T/show.json"
 [ "$(jq -r '.hosts | map(select(.host_id=='"$H2"'))[0].rollback | .state + " " + .packages[0].new_version' "$T/show.json")" = "rolled_back 1" ] ||
 	fail "rolled back: $(cat "$T/show.json")"
 $FP deploy show "$D4" | grep -q "^$H2 .*rolled_back" || fail "deploy show table: $($FP deploy show "$D4")"
+
+# a job reported running before a restart still times out after it
+D5=$($FP deploy create --rings test --package marker --json | jq -r .id)
+$FP deploy approve "$D5" >/dev/null || fail "approve D5"
+CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 40 --marker 1 --packages 5
+J5=$(jout '.jobs[0].payload' | jq -r .job_id)
+result_checkin "$C1" m-0001 41 "$J5" running
+expect 200 "running report"
+printf '[rollout]\njob_timeout = 2s\n' >"$T/conf"
+stop_server
+start_server
+wait_until "/api/v1/deployments/$D5" '.hosts[0].state' failed "a running job never timed out after a restart"
 stop_server
 echo "rollout server test passed"
