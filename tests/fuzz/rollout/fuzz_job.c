@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz the job decoders: the payload decoder (what a signed job contains),
- * the envelope verifier, job results (from agents) and the replay store
- * (from the agent's state directory).
+ * the envelope verifier, job results (from agents; also as the input of
+ * a rollback plan) and the replay store (from the agent's state
+ * directory).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "fleetpatch/job.h"
+#include "fleetpatch/rollout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,8 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		fp_job_release(&job);
 		fp_job_result_init(&r);
-		if (fp_job_result_from_json(j, &r, &d) == 0)
+		if (fp_job_result_from_json(j, &r, &d) == 0) {
+			struct fp_rollback_plan plan;
 			json_decref(fp_job_result_to_json(&r));
+			/* twice: the second adds nothing new */
+			fp_rollback_plan_init(&plan);
+			fp_rollback_plan_add(&plan, &r, &d);
+			fp_rollback_plan_add(&plan, &r, &d);
+			fp_rollback_outcome(r.status, r.message);
+			fp_rollback_plan_release(&plan);
+		}
 		fp_job_result_release(&r);
 		fp_job_seen_from_json(j, &seen, &d);
 		json_decref(j);
