@@ -542,6 +542,15 @@ static int host_cmp(const void *a, const void *b)
 	return (x->host_id > y->host_id) - (x->host_id < y->host_id);
 }
 
+/* Whether the sorted hosts[0, n) hold host_id. */
+static bool in_sorted(const struct fp_rollout_host *hosts, size_t n,
+		      int64_t host_id)
+{
+	struct fp_rollout_host key = { .host_id = host_id };
+
+	return n && bsearch(&key, hosts, n, sizeof(*hosts), host_cmp) != NULL;
+}
+
 /* Add each ring's hosts; a host already in an earlier ring stays there. */
 static int add_members(struct fpd_server *srv, struct fp_deployment *dep,
 		       struct fp_diag *d)
@@ -560,8 +569,9 @@ static int add_members(struct fpd_server *srv, struct fp_deployment *dep,
 					   ring->name);
 		for (size_t i = 0; i < json_array_size(ids); i++) {
 			int64_t id = json_integer_value(json_array_get(ids, i));
-			if (fp_deployment_host(dep, id))
-				continue; /* sorted prefix: earlier rings */
+			/* Only the earlier rings' part is sorted yet. */
+			if (in_sorted(dep->hosts, before, id))
+				continue;
 			rc = fp_deployment_add_host(dep, id, r, false);
 			if (rc) {
 				json_decref(ids);
