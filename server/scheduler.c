@@ -33,6 +33,7 @@ struct live {
 	size_t *dirty;      /* host indexes changed since the last save */
 	size_t n_dirty, alloc_dirty;
 	bool saved_state;   /* body matches the store */
+	char *body;         /* the body last stored (jansson's allocator) */
 };
 
 struct fpd_sched {
@@ -99,7 +100,6 @@ static int queue_issued(struct live *l, const struct fp_job *job,
 		.issued_at = (int64_t)job->issued_at,
 		.expires_at = (int64_t)job->expires_at,
 	};
-	l->saved_state = false;
 	return 0;
 }
 
@@ -120,7 +120,6 @@ static int queue_report(struct live *l, const struct fp_job_result *r,
 	l->reports[l->n_reports++] = (struct fp_store_report){
 		r->job_id, fp_job_status_name(r->status), text, now
 	};
-	l->saved_state = false;
 	return 0;
 }
 
@@ -151,6 +150,7 @@ static void live_free(struct live *l)
 	fp_free(l->issued);
 	fp_free(l->reports);
 	fp_free(l->dirty);
+	free(l->body);
 	fp_free(l);
 }
 
@@ -188,26 +188,33 @@ static void mark(struct live *l, const struct fp_rollout_host *h)
 		l->alloc_dirty = na;
 	}
 	l->dirty[l->n_dirty++] = idx;
-	l->saved_state = false;
 }
 
-/* Write the body and the changed host rows; every row when 'all'. */
+/*
+ * Write the body, the changed host rows (every row when 'all'), the
+ * jobs issued and the results reported.  A host's change alone (a job
+ * handed out, a result) leaves the body as it was stored: then it is not
+ * encoded again, which would count every host of the deployment (the
+ * stored counts are not read back).
+ */
 static int live_save(struct fpd_server *srv, struct live *l, bool all)
 {
 	struct fp_store *st = srv->store;
 	struct fp_rollout_host *rows = NULL;
 	size_t n = all ? l->dep.n_hosts : l->n_dirty;
+	char *body = l->saved_state && !all ? l->body : NULL;
 	json_t *j;
-	char *body;
 	int rc = FP_ENOMEM;
 
-	if (l->saved_state && !all)
+	if (body && n == 0 && l->n_issued == 0 && l->n_reports == 0)
 		return 0;
-	j = fp_deployment_to_json(&l->dep, false);
-	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!body)
-		return FP_ENOMEM;
+	if (!body) {
+		j = fp_deployment_to_json(&l->dep, false);
+		body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!body)
+			return FP_ENOMEM;
+	}
 	if (!all) {
 		rows = fp_reallocarray(NULL, n ? n : 1, sizeof(*rows));
 		if (!rows)
@@ -227,9 +234,15 @@ static int live_save(struct fpd_server *srv, struct live *l, bool all)
 	l->n_dirty = 0;
 	pending_clear(l);
 	l->saved_state = true;
+	if (body != l->body) {
+		free(l->body);
+		l->body = body;
+	}
+	body = NULL;
 out:
 	fp_free(rows);
-	free(body); /* jansson's allocator */
+	if (body != l->body)
+		free(body); /* jansson's allocator */
 	return rc;
 }
 
@@ -454,6 +467,7 @@ static int restore_issued(struct fpd_server *srv, struct live *l, int64_t now)
 			d->job_seq++;
 			h->job_id = fp_rollout_job_id(d->id, d->job_seq);
 			mark(l, h);
+			l->saved_state = false; /* job_seq moved */
 			continue;
 		}
 		l->resend[l->n_resend].idx = (size_t)(h - d->hosts);
@@ -848,15 +862,19 @@ void fpd_sched_tick(struct fpd_server *srv, int64_t now)
 		struct live *l = s->lives[i];
 		struct fp_rollout_env env = env_of(s, now);
 		enum fp_dep_state before = l->dep.state;
+		struct fp_ring_progress prog[FP_ROLLOUT_MAX_RINGS];
 
 		if (l->rb.n)
 			fpd_rb_tick(srv, l->dep.id, &l->rb, s->job_timeout, now);
 		if (before == FP_DEP_COMPLETED || before == FP_DEP_CANCELLED)
 			continue;
+		memcpy(prog, l->dep.progress, sizeof(prog));
 		s->acts.n = 0;
 		if (fp_rollout_tick(&l->dep, &env, &s->acts) == 0)
 			carry_out(srv, l);
-		if (l->dep.state != before)
+		/* e.g. a ring that starts soaking: no action, a new body */
+		if (l->dep.state != before ||
+		    memcmp(prog, l->dep.progress, sizeof(prog)) != 0)
 			l->saved_state = false;
 		live_save(srv, l, false);
 	}
