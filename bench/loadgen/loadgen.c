@@ -7,6 +7,14 @@
  * its first check-in with the full inventory), then timed rounds of full
  * inventories, unchanged check-ins and delta check-ins.  Reports
  * throughput, latency percentiles and errors per phase.
+ *
+ * The rollout phase plays agents under a deployment: unchanged check-ins
+ * at --rate, and for each job an answer hands out, after --job-seconds a
+ * report check-in with the job's result in "job_results" (the shape the
+ * agent sends, agent/jobs.c) and, when it succeeded, the delta of the
+ * upgraded package.  --ring-secret enrolls shares of the agents with
+ * other secrets (whose groups make rings); --agents-file keeps the
+ * credentials between runs.
  */
 #define _GNU_SOURCE /* memmem, strcasestr */
 #include <arpa/inet.h>
@@ -35,19 +43,26 @@
 #include "opt.h"
 
 /* K_FIRST: every enrolled agent's first check-in (full), once each. */
-enum kind { K_ENROLL, K_FULL, K_UNCHANGED, K_DELTA, K_FIRST };
+enum kind { K_ENROLL, K_FULL, K_UNCHANGED, K_DELTA, K_FIRST, K_ROLLOUT };
 static const char *const kind_names[] = { "enroll", "full", "unchanged",
-					  "delta", "first" };
+					  "delta", "first", "rollout" };
 
 struct agent {
 	char cred[64];
 	uint64_t seq;
+	int64_t job_id;   /* a job whose result is still to be reported */
+	double due;       /* when that job is finished (monotonic seconds) */
 	uint32_t image;
 	uint8_t variant;  /* which image variant the server has */
 	uint8_t enrolled;
 	uint8_t busy;
 	uint8_t need_full;
+	uint8_t secret;   /* 0: --secret, i: the i-th --ring-secret */
+	uint8_t job_fails;
+	uint8_t job_mine; /* the job names this agent's package */
 };
+
+#define MAX_RING_SECRETS 8
 
 #define RBUF 16384
 #define SMALL 4096
@@ -58,24 +73,37 @@ struct conn {
 	struct iovec iov[4];
 	int iovcnt;
 	char hdr[512];
-	char b1[SMALL], b3[SMALL];
+	char b1[SMALL], b3[SMALL], res[SMALL];
 	char rbuf[RBUF];
 	size_t rlen;
 	double t0;
 	uint32_t agent;
 	enum kind kind;
 	int active;
+	int64_t reported; /* job id whose result this request carries */
+	int reported_failed;
 };
 
 struct stats {
 	double *lat;
 	size_t n, alloc;
 	unsigned long ok, need_full, errors, status_err[6];
+	/* rollout phase */
+	unsigned long checkins, reports, jobs, jobs_dropped, results,
+		results_failed;
 };
 
 static struct {
 	struct sockaddr_in addr;
 	const char *secret;
+	char *ring_secret[MAX_RING_SECRETS + 1]; /* [0] unused */
+	double ring_share[MAX_RING_SECRETS + 1];       /* percent */
+	unsigned n_ring_secrets;
+	double job_seconds, fail_share;
+	unsigned long reg_issued; /* rollout: paced check-ins started */
+	uint32_t *q;              /* rollout: agents with a job, FIFO */
+	size_t q_head, q_n;
+	uint64_t rs;
 	unsigned agents, conc, images;
 	double duration, rate, enroll_limit;
 	int enroll_full;
@@ -174,7 +202,7 @@ static int inv_head(char *out, size_t n, unsigned a)
 	"\"updates\":[],\"updates_checked\":true,\"package_manager\":\"apt\","  \
 	"\"metadata_age_seconds\":100,\"reboot_required\":false,"               \
 	"\"reboot_reasons\":[],\"restart_services\":[],\"uptime_seconds\":1000," \
-	"\"job_results\":[]"
+	"\"job_results\":[%s]"
 
 static int conn_open(struct conn *c)
 {
@@ -229,7 +257,61 @@ static long pick_agent(enum kind k)
 	return -1;
 }
 
-static int build_request(struct conn *c, enum kind k, unsigned a)
+/*
+ * The result of agent 'a''s job as the agent reports it (agent/jobs.c
+ * result_json): its package went from this variant's version to the
+ * other's, or the install failed and it stayed; a job naming none of
+ * the agent's packages is skipped.
+ */
+static int job_result(struct conn *c, unsigned a)
+{
+	struct agent *g = &G.ag[a];
+	const struct lg_image *im = &G.img[g->image];
+	const char *name = im->name, *old = im->version[g->variant];
+	const char *nw = im->version[!g->variant];
+	time_t now = time(NULL);
+	char t0[32], t1[32];
+	int w;
+
+	fp_time_rfc3339(now - (time_t)G.job_seconds, t0);
+	fp_time_rfc3339(now, t1);
+	if (!g->job_mine)
+		w = snprintf(c->res, SMALL,
+			"{\"job_id\":%lld,\"status\":\"skipped\",\"started_at\":"
+			"\"%s\",\"finished_at\":\"%s\",\"message\":\"none of the "
+			"job's packages is installed\",\"reboot_required\":false,"
+			"\"deferrals_used\":0,\"packages\":[],\"log_tail\":\"\"}",
+			(long long)g->job_id, t0, t1);
+	else if (g->job_fails)
+		w = snprintf(c->res, SMALL,
+			"{\"job_id\":%lld,\"status\":\"failed\",\"started_at\":"
+			"\"%s\",\"finished_at\":\"%s\",\"message\":\"apt-get "
+			"install %s failed (exit 100)\",\"reboot_required\":false,"
+			"\"deferrals_used\":0,\"packages\":[{\"name\":\"%s\","
+			"\"old_version\":\"%s\",\"new_version\":\"%s\",\"result\":"
+			"\"failed\",\"log_tail\":\"E: Sub-process /usr/bin/dpkg "
+			"returned an error code (1)\"}],\"log_tail\":\"E: Sub-process "
+			"/usr/bin/dpkg returned an error code (1)\"}",
+			(long long)g->job_id, t0, t1, name, name, old, old);
+	else
+		w = snprintf(c->res, SMALL,
+			"{\"job_id\":%lld,\"status\":\"succeeded\",\"started_at\":"
+			"\"%s\",\"finished_at\":\"%s\",\"reboot_required\":false,"
+			"\"deferrals_used\":0,\"packages\":[{\"name\":\"%s\","
+			"\"old_version\":\"%s\",\"new_version\":\"%s\",\"result\":"
+			"\"upgraded\",\"log_tail\":\"Setting up %s (%s) ...\"}],"
+			"\"log_tail\":\"Setting up %s (%s) ...\"}",
+			(long long)g->job_id, t0, t1, name, old, nw, name, nw, name,
+			nw);
+	if (w < 0 || w >= SMALL)
+		return -1;
+	c->reported = g->job_id;
+	c->reported_failed = g->job_mine && g->job_fails;
+	return 0;
+}
+
+/* 'report': the request carries the result of the agent's job. */
+static int build_request(struct conn *c, enum kind k, unsigned a, int report)
 {
 	struct agent *g = &G.ag[a];
 	const struct lg_image *im = &G.img[g->image];
@@ -237,6 +319,13 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 	int v = g->variant, nv = !v, w1, w3;
 	size_t body;
 
+	c->reported = 0;
+	c->res[0] = '\0';
+	if (report && job_result(c, a) < 0)
+		return -1;
+	/* A package that was upgraded changes the inventory: a delta. */
+	if (k == K_ROLLOUT)
+		k = report && g->job_mine && !g->job_fails ? K_DELTA : K_UNCHANGED;
 	if (k == K_FIRST || (k != K_ENROLL && g->need_full))
 		k = K_FULL;
 	c->kind = k;
@@ -246,7 +335,7 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 	case K_ENROLL:
 		path = "/api/v1/enroll";
 		w1 = snprintf(c->b1, SMALL, "{\"secret\":\"%s\",\"inventory\":",
-			      G.secret);
+			      g->secret ? G.ring_secret[g->secret] : G.secret);
 		w1 += inv_head(c->b1 + w1, SMALL - (size_t)w1, a);
 		if (G.enroll_full) {
 			c->iov[1].iov_base = im->pkgs[v];
@@ -264,7 +353,8 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 		w1 += inv_head(c->b1 + w1, SMALL - (size_t)w1, a);
 		c->iov[1].iov_base = im->pkgs[nv];
 		c->iov[1].iov_len = im->pkgs_len[nv];
-		w3 = snprintf(c->b3, SMALL, "%s," CHECKIN_COMMON "}", INV_TAIL);
+		w3 = snprintf(c->b3, SMALL, "%s," CHECKIN_COMMON "}", INV_TAIL,
+			      c->res);
 		break;
 	case K_DELTA:
 		w1 = snprintf(c->b1, SMALL, "{\"seq\":%llu,\"created_at\":\"%s\","
@@ -273,7 +363,7 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 			      CHECKIN_COMMON "}",
 			      (unsigned long long)(G.seq_base + ++g->seq),
 			      created_at(), im->hash[nv], im->hash[v],
-			      im->changed[nv]);
+			      im->changed[nv], c->res);
 		w3 = 0;
 		c->b3[0] = '\0';
 		break;
@@ -281,7 +371,7 @@ static int build_request(struct conn *c, enum kind k, unsigned a)
 		w1 = snprintf(c->b1, SMALL, "{\"seq\":%llu,\"created_at\":\"%s\","
 			      "\"inventory_hash\":\"%s\"," CHECKIN_COMMON "}",
 			      (unsigned long long)(G.seq_base + ++g->seq),
-			      created_at(), im->hash[v]);
+			      created_at(), im->hash[v], c->res);
 		w3 = 0;
 		c->b3[0] = '\0';
 	}
@@ -337,10 +427,70 @@ static int conn_write(struct conn *c)
 	return 0;
 }
 
+static void q_push(uint32_t a)
+{
+	if (G.q_n < G.agents) {
+		G.q[(G.q_head + G.q_n) % G.agents] = a;
+		G.q_n++;
+	}
+}
+
+/* The next agent whose job is finished and can report now; -1: none. */
+static long report_due(double t)
+{
+	for (size_t tries = G.q_n; tries > 0; tries--) {
+		uint32_t a = G.q[G.q_head];
+
+		if (G.ag[a].due > t)
+			return -1;
+		G.q_head = (G.q_head + 1) % G.agents;
+		G.q_n--;
+		if (!G.ag[a].busy)
+			return a;
+		q_push(a); /* in a check-in right now: later */
+	}
+	return -1;
+}
+
+/* A job out of a check-in answer: run it (for --job-seconds), report. */
+static void take_job(unsigned a, const json_t *env)
+{
+	struct agent *g = &G.ag[a];
+	const char *name = G.img[g->image].name;
+	const char *payload = json_string_value(json_object_get(env, "payload"));
+	json_t *p = payload ? json_loads(payload, 0, NULL) : NULL, *pk;
+	json_int_t id = json_integer_value(json_object_get(p, "job_id"));
+	size_t i;
+
+	if (id <= 0) {
+		G.st.errors++;
+		goto out;
+	}
+	G.st.jobs++;
+	if (g->job_id) {
+		G.st.jobs_dropped++; /* one job at a time per simulated host */
+		goto out;
+	}
+	g->job_id = id;
+	g->due = now_s() + G.job_seconds;
+	g->job_mine = 0;
+	json_array_foreach(json_object_get(p, "packages"), i, pk)
+		if (name[0] && !strcmp(json_string_value(json_object_get(pk, "name"))
+				       ? json_string_value(json_object_get(pk, "name"))
+				       : "", name))
+			g->job_mine = 1;
+	g->job_fails = G.fail_share > 0 &&
+		       (double)(lg_rand(&G.rs) % 1000000) < G.fail_share * 10000;
+	q_push(a);
+out:
+	json_decref(p);
+}
+
 static void finish(struct conn *c, int status, const char *body, size_t len)
 {
 	struct agent *g = &G.ag[c->agent];
-	json_t *j = NULL;
+	json_t *j = NULL, *e;
+	size_t i;
 
 	record(now_s() - c->t0);
 	G.completed++;
@@ -351,9 +501,25 @@ static void finish(struct conn *c, int status, const char *body, size_t len)
 		G.st.status_err[status / 100 > 5 ? 0 : status / 100]++;
 		if (c->kind != K_ENROLL && status == 401)
 			g->enrolled = 0;
+		if (c->reported)
+			q_push(c->agent); /* the agent keeps it and tries again */
 		return;
 	}
 	j = json_loadb(body, len, 0, NULL);
+	if (c->kind != K_ENROLL && j) {
+		/* 200: the results were applied, even with need_full */
+		if (c->reported) {
+			G.st.reports++;
+			G.st.results++;
+			G.st.results_failed += (unsigned long)c->reported_failed;
+			if (g->job_id == c->reported)
+				g->job_id = 0;
+		} else {
+			G.st.checkins++;
+		}
+		json_array_foreach(json_object_get(j, "jobs"), i, e)
+			take_job(c->agent, e);
+	}
 	if (c->kind == K_ENROLL) {
 		const char *cred = json_string_value(json_object_get(j, "credential"));
 		if (!cred || strlen(cred) >= sizeof(g->cred)) {
@@ -388,6 +554,8 @@ static void fail_conn(struct conn *c)
 	if (c->active) {
 		G.ag[c->agent].busy = 0;
 		c->active = 0;
+		if (c->reported)
+			q_push(c->agent);
 		G.st.errors++;
 		G.st.status_err[0]++;
 		G.completed++;
@@ -449,18 +617,20 @@ static int want_events(struct conn *c)
 	return epoll_ctl(G.ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-static void start(struct conn *c, enum kind k)
+static void start_agent(struct conn *c, enum kind k, long a, int report)
 {
-	long a = pick_agent(k);
-
 	if (a < 0)
 		return;
 	if (c->fd < 0 && conn_open(c) < 0) {
 		G.st.errors++;
+		if (report)
+			q_push((uint32_t)a);
 		return;
 	}
-	if (build_request(c, k, (unsigned)a) < 0)
+	if (build_request(c, k, (unsigned)a, report) < 0) {
+		G.st.errors++;
 		return;
+	}
 	c->active = 1;
 	c->t0 = now_s();
 	G.issued++;
@@ -468,19 +638,59 @@ static void start(struct conn *c, enum kind k)
 		fail_conn(c);
 }
 
+static void start(struct conn *c, enum kind k)
+{
+	start_agent(c, k, pick_agent(k), 0);
+}
+
+/* Rollout: finished jobs report at once; check-ins keep to --rate. */
+static void start_rollout(struct conn *c, double t, double el)
+{
+	long a = report_due(t);
+
+	if (a >= 0) {
+		start_agent(c, K_ROLLOUT, a, 1);
+		return;
+	}
+	if (G.rate > 0 && (double)G.reg_issued >= G.rate * el)
+		return;
+	a = pick_agent(K_UNCHANGED);
+	if (a >= 0)
+		G.reg_issued++;
+	start_agent(c, K_ROLLOUT, a, 0);
+}
+
 static void print_result(enum kind k, double secs)
 {
 	qsort(G.st.lat, G.st.n, sizeof(double), dbl_cmp);
+	if (k == K_ROLLOUT && G.json) {
+		printf("{\"checkins\":%lu,\"reports\":%lu,"
+		       "\"jobs\":%lu,\"jobs_dropped\":%lu,\"results\":%lu,"
+		       "\"results_failed\":%lu,\"results_pending\":%zu,"
+		       "\"checkins_per_minute\":%.1f,",
+		       G.st.checkins, G.st.reports, G.st.jobs, G.st.jobs_dropped,
+		       G.st.results, G.st.results_failed, G.q_n,
+		       secs > 0 ? (double)G.st.checkins * 60 / secs : 0);
+		G.json = 2; /* the common fields follow */
+	} else if (k == K_ROLLOUT) {
+		printf("rollout   check-ins=%lu (%.0f/min) reports=%lu jobs=%lu "
+		       "(dropped %lu) results=%lu (failed %lu, pending %zu)\n",
+		       G.st.checkins,
+		       secs > 0 ? (double)G.st.checkins * 60 / secs : 0,
+		       G.st.reports, G.st.jobs, G.st.jobs_dropped, G.st.results,
+		       G.st.results_failed, G.q_n);
+	}
 	if (G.json) {
-		printf("{\"phase\":\"%s\",\"agents\":%u,\"connections\":%u,"
+		printf("%s\"phase\":\"%s\",\"agents\":%u,\"connections\":%u,"
 		       "\"requests\":%zu,\"ok\":%lu,\"need_full\":%lu,"
 		       "\"errors\":%lu,\"seconds\":%.3f,\"per_second\":%.1f,"
 		       "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
 		       "\"max_ms\":%.3f}\n",
-		       kind_names[k], G.agents, G.conc, G.st.n, G.st.ok,
-		       G.st.need_full, G.st.errors, secs,
+		       G.json == 2 ? "" : "{", kind_names[k], G.agents, G.conc,
+		       G.st.n, G.st.ok, G.st.need_full, G.st.errors, secs,
 		       secs > 0 ? (double)G.st.ok / secs : 0, pct(50), pct(90),
 		       pct(99), pct(100));
+		G.json = 1;
 	} else {
 		printf("%-9s requests=%zu ok=%lu need_full=%lu errors=%lu "
 		       "(net %lu, 4xx %lu, 5xx %lu) %.2fs  %.1f/s  p50=%.2fms "
@@ -502,7 +712,7 @@ static void run_phase(enum kind k)
 
 	fp_free(G.st.lat);
 	memset(&G.st, 0, sizeof(G.st));
-	G.issued = G.completed = G.cursor = 0;
+	G.issued = G.completed = G.cursor = G.reg_issued = 0;
 	limit = k == K_ENROLL || k == K_FIRST
 			? (G.enroll_limit > 0 ? G.enroll_limit : 1e12)
 			: G.duration;
@@ -522,6 +732,11 @@ static void run_phase(enum kind k)
 			}
 			if (stop)
 				continue;
+			if (k == K_ROLLOUT) {
+				start_rollout(c, t, el);
+				busy += c->active;
+				continue;
+			}
 			if (G.rate > 0 && (double)G.issued >= G.rate * el)
 				continue;
 			start(c, k);
@@ -571,8 +786,116 @@ static int usage(FILE *f, int rc)
 		"         [--phases enroll,first,full,unchanged,delta]\n"
 		"         [--duration SECS] [--rate PER_SECOND] [--enroll-limit SECS]\n"
 		"         [--enroll-inventory full|empty] [--images K]\n"
-		"         [--min-packages N] [--max-packages N] [--seed N] [--json]\n");
+		"         [--min-packages N] [--max-packages N] [--seed N] [--json]\n"
+		"       rollout: [--phases enroll,first,rollout] [--rate N[/min]]\n"
+		"         [--package NAME] [--ring-secret SECRET:PERCENT]...\n"
+		"         [--agents-file FILE] [--job-seconds S] [--fail-share PERCENT]\n");
 	return rc;
+}
+
+/* "166.7", "166.7/s" or "10000/min": check-ins per second. */
+static int parse_rate(const char *s, double *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0 || v > 1e7)
+		return -1;
+	if (!strcmp(end, "/min"))
+		v /= 60;
+	else if (*end && strcmp(end, "/s"))
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* --ring-secret SECRET:PERCENT */
+static int add_ring_secret(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	double pct, sum = 0;
+	char *end;
+
+	if (!colon || colon == s || G.n_ring_secrets >= MAX_RING_SECRETS)
+		return -1;
+	pct = strtod(colon + 1, &end);
+	if (*end || end == colon + 1 || pct < 0 || pct > 100)
+		return -1;
+	for (unsigned i = 1; i <= G.n_ring_secrets; i++)
+		sum += G.ring_share[i];
+	if (sum + pct > 100)
+		return -1;
+	G.n_ring_secrets++;
+	G.ring_secret[G.n_ring_secrets] = fp_strndup(s, (size_t)(colon - s));
+	G.ring_share[G.n_ring_secrets] = pct;
+	return G.ring_secret[G.n_ring_secrets] ? 0 : -1;
+}
+
+/* Which secret agent 'a' enrolls with: shares of a fixed hash of 'a'. */
+static uint8_t secret_of(unsigned a)
+{
+	uint64_t z = (uint64_t)a + G.tag * 0x9e3779b97f4a7c15ULL + 1;
+	double u, acc = 0;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	u = (double)(z % 1000000) / 10000.0; /* percent */
+	for (unsigned i = 1; i <= G.n_ring_secrets; i++) {
+		acc += G.ring_share[i];
+		if (u < acc)
+			return (uint8_t)i;
+	}
+	return 0;
+}
+
+/* --agents-file: "CREDENTIAL VARIANT" per agent, "- 0" when not enrolled. */
+static int agents_save(const char *path)
+{
+	struct fp_buf b;
+	int r = 0;
+
+	fp_buf_init(&b, (size_t)G.agents * 80 + 1);
+	for (unsigned i = 0; !r && i < G.agents; i++)
+		r = fp_buf_addf(&b, "%s %u\n",
+				G.ag[i].enrolled ? G.ag[i].cred : "-",
+				G.ag[i].variant);
+	if (!r)
+		r = fp_write_file_atomic(path, b.data, b.len, 0600);
+	fp_buf_release(&b);
+	return r;
+}
+
+static int agents_load(const char *path)
+{
+	struct fp_buf b;
+	const char *p, *end;
+	unsigned i = 0;
+	int r;
+
+	fp_buf_init(&b, (size_t)G.agents * 80 + 1);
+	r = fp_read_file(path, &b);
+	for (p = b.data, end = b.data + b.len; !r && p < end && i < G.agents; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *sp = nl ? memchr(p, ' ', (size_t)(nl - p)) : NULL;
+		struct agent *g = &G.ag[i];
+		size_t n = sp ? (size_t)(sp - p) : 0;
+
+		if (!sp || n == 0 || n >= sizeof(g->cred) || nl - sp != 2 ||
+		    (sp[1] != '0' && sp[1] != '1')) {
+			r = FP_EINVAL;
+			break;
+		}
+		if (!(n == 1 && *p == '-')) {
+			memcpy(g->cred, p, n);
+			g->cred[n] = '\0';
+			g->enrolled = 1;
+		}
+		g->variant = (uint8_t)(sp[1] - '0');
+		p = nl + 1;
+	}
+	fp_buf_release(&b);
+	return r ? r : i == G.agents ? 0 : FP_EINVAL;
 }
 
 static int parse_server(const char *url)
@@ -615,7 +938,7 @@ static int num_opt(const char *s, double lo, double hi, double *ret)
 int main(int argc, char **argv)
 {
 	const char *server = NULL, *phases = "enroll,first,full,unchanged,delta";
-	const char *enroll_inv = "full";
+	const char *enroll_inv = "full", *agents_file = NULL, *package = NULL;
 	struct lg_pool_opts po = { 5, 800, 1500, 1 };
 	double agents = 1000, conc = 64, images = 5, minp = 800, maxp = 1500,
 	       seed = 1;
@@ -631,12 +954,13 @@ int main(int argc, char **argv)
 			{ "--agents", 1, 1e8, &agents },
 			{ "--connections", 1, 4096, &conc },
 			{ "--duration", 0.1, 86400, &G.duration },
-			{ "--rate", 0, 1e7, &G.rate },
 			{ "--enroll-limit", 0, 86400 * 7, &G.enroll_limit },
 			{ "--images", 1, 1000, &images },
 			{ "--min-packages", 1, 100000, &minp },
 			{ "--max-packages", 1, 100000, &maxp },
 			{ "--seed", 0, 1e15, &seed },
+			{ "--job-seconds", 0, 86400, &G.job_seconds },
+			{ "--fail-share", 0, 100, &G.fail_share },
 		};
 
 		if (!strcmp(argv[i], "--help"))
@@ -656,6 +980,14 @@ int main(int argc, char **argv)
 			m = fp_opt_value(argc, argv, &i, "--phases", &phases);
 		if (!m)
 			m = fp_opt_value(argc, argv, &i, "--enroll-inventory", &enroll_inv);
+		if (!m)
+			m = fp_opt_value(argc, argv, &i, "--agents-file", &agents_file);
+		if (!m)
+			m = fp_opt_value(argc, argv, &i, "--package", &package);
+		if (!m && (m = fp_opt_value(argc, argv, &i, "--rate", &v)) > 0)
+			bad = parse_rate(v, &G.rate);
+		if (!m && (m = fp_opt_value(argc, argv, &i, "--ring-secret", &v)) > 0)
+			bad = add_ring_secret(v);
 		for (size_t k = 0; !m && k < FP_ARRAY_SIZE(nums); k++) {
 			m = fp_opt_value(argc, argv, &i, nums[k].name, &v);
 			if (m > 0)
@@ -688,20 +1020,36 @@ int main(int argc, char **argv)
 	po.seed = (uint64_t)seed + 1;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_sigint);
-
-	if (lg_images_build(&po, &G.img, err, sizeof(err)) != 0) {
+	signal(SIGTERM, on_sigint); /* a script's kill ends the phase cleanly */
+	G.rs = (uint64_t)seed * 7919 + 3;
+	if (package) {
+		G.images = 1;
+		if (lg_image_single(package, &G.img, err, sizeof(err)) != 0) {
+			fprintf(stderr, "fleetpatch-loadgen: %s\n", err);
+			return 2;
+		}
+	} else if (lg_images_build(&po, &G.img, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fleetpatch-loadgen: %s\n", err);
 		return 1;
 	}
 	G.ag = fp_calloc(G.agents, sizeof(*G.ag));
 	G.conns = fp_calloc(G.conc, sizeof(*G.conns));
+	G.q = fp_calloc(G.agents, sizeof(*G.q));
 	G.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!G.ag || !G.conns || G.ep < 0) {
+	if (!G.ag || !G.conns || !G.q || G.ep < 0) {
 		fprintf(stderr, "fleetpatch-loadgen: out of memory\n");
 		return 1;
 	}
-	for (unsigned i = 0; i < G.agents; i++)
+	for (unsigned i = 0; i < G.agents; i++) {
 		G.ag[i].image = i % G.images;
+		G.ag[i].secret = secret_of(i);
+	}
+	if (agents_file && !strstr(phases, "enroll") &&
+	    agents_load(agents_file) != 0) {
+		fprintf(stderr, "fleetpatch-loadgen: %s: not an agents file of "
+				"at least %u agents\n", agents_file, G.agents);
+		return 1;
+	}
 	for (unsigned i = 0; i < G.conc; i++)
 		G.conns[i].fd = -1;
 	/* Sequence numbers keep growing across runs against the same data. */
@@ -735,6 +1083,14 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < G.conc; i++)
 		conn_close(&G.conns[i]);
+	if (agents_file && agents_save(agents_file) != 0) {
+		fprintf(stderr, "fleetpatch-loadgen: cannot write %s\n",
+			agents_file);
+		return 1;
+	}
+	for (unsigned i = 1; i <= G.n_ring_secrets; i++)
+		fp_free(G.ring_secret[i]);
+	fp_free(G.q);
 	lg_images_free(G.img, G.images);
 	fp_free(G.ag);
 	fp_free(G.conns);

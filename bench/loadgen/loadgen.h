@@ -16,6 +16,9 @@ struct lg_image {
 	char hash[2][65];   /* fp_inventory_hash of each variant */
 	char *changed[2];   /* JSON object of the changed package, per variant */
 	size_t n_packages;
+	/* lg_image_single only: the one package and its version per variant */
+	char name[128];
+	char version[2][16];
 };
 
 struct lg_pool_opts {
@@ -32,6 +35,13 @@ struct lg_pool_opts {
  */
 int lg_images_build(const struct lg_pool_opts *o, struct lg_image **ret,
 		    char *err, size_t n);
+/*
+ * One image of a single package 'name', version 1.0-1 (variant A) and
+ * 1.0-2 (B): the inventory of the rollout phase, where a deployment of
+ * 'name' moves a host from A to B.
+ */
+int lg_image_single(const char *name, struct lg_image **ret, char *err,
+		    size_t n);
 void lg_images_free(struct lg_image *v, unsigned n);
 
 /* xorshift64*: deterministic randomness for images and agents. */

@@ -16,6 +16,7 @@
 #include "fleetpatch/err.h"
 #include "fleetpatch/exec.h"
 #include "fleetpatch/inventory.h"
+#include "fleetpatch/job.h"
 #include "fleetpatch/util.h"
 #include "loadgen.h"
 
@@ -302,6 +303,52 @@ out:
 	}
 	fp_free(pl.v);
 	json_decref(pl.seen);
+	return r;
+}
+
+int lg_image_single(const char *name, struct lg_image **ret, char *err,
+		    size_t n)
+{
+	static const char *const versions[2] = { "1.0-1", "1.0-2" };
+	struct lg_image *img = fp_calloc(1, sizeof(*img));
+	int r = FP_ENOMEM;
+
+	if (!img)
+		return FP_ENOMEM;
+	if (!fp_job_name_is_valid(name) || strlen(name) >= sizeof(img->name)) {
+		snprintf(err, n, "--package: not a valid package name");
+		fp_free(img);
+		return FP_EINVAL;
+	}
+	memcpy(img->name, name, strlen(name) + 1);
+	img->n_packages = 1;
+	for (int v = 0; v < 2; v++) {
+		struct pkg p = { .name = (char *)name, .version = (char *)versions[v],
+				 .arch = (char *)"amd64" };
+		json_t *pj = pkg_json(&p, versions[v]), *arr = json_array();
+
+		memcpy(img->version[v], versions[v], strlen(versions[v]) + 1);
+		if (!pj || !arr || json_array_append(arr, pj)) {
+			json_decref(pj);
+			json_decref(arr);
+			goto out;
+		}
+		img->changed[v] = json_dumps(pj, JSON_COMPACT);
+		img->pkgs[v] = json_dumps(arr, JSON_COMPACT);
+		json_decref(pj);
+		r = img->changed[v] && img->pkgs[v]
+			    ? image_hash(arr, img->hash[v], err, n) : FP_ENOMEM;
+		json_decref(arr);
+		if (r)
+			goto out;
+		img->pkgs_len[v] = strlen(img->pkgs[v]);
+	}
+out:
+	if (r) {
+		lg_images_free(img, 1);
+		img = NULL;
+	}
+	*ret = img;
 	return r;
 }
 
