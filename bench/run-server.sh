@@ -24,25 +24,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fp-bench.XXXXXX")
 pid=
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 
-start_server() {
-	"$bin/fleetpatchd" --data "$T/data" init >"$T/init.out"
-	token=$(grep -Eo '[A-Za-z0-9_-]{40,}' "$T/init.out" | tail -n 1)
-	for _ in 1 2 3 4 5; do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		"$bin/fleetpatchd" --data "$T/data" --listen "127.0.0.1:$port" \
-			>"$T/server.log" 2>&1 &
-		pid=$!
-		for _ in $(seq 50); do
-			curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && return 0
-			sleep 0.1
-		done
-		kill "$pid" 2>/dev/null || true
-		pid=
-	done
-	echo "fleetpatchd did not start" >&2
-	exit 1
-}
-stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; rm -rf "$T/data"; }
+. "$(dirname "$0")/server-lib.sh"
 rss() { awk '/^VmRSS/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status"; }
 hwm() { awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status"; }
 
