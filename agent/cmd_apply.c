@@ -97,7 +97,7 @@ static int offer(const struct fp_buf *doc, const struct agent_apply_opts *o,
 	fp_job_init(&job);
 	r = agent_job_verify(doc->data, doc->len, o, &job, diag);
 	if (r == 0)
-		r = agent_job_offer(o->state_dir, &job, time(NULL));
+		r = agent_job_offer(o->state_dir, &job, time(NULL), -1);
 	if (r) {
 		if (!diag->msg[0])
 			fp_diag_set(diag, r, 0, 0, "%s", fp_strerror(r));

@@ -2,7 +2,8 @@
 /*
  * fleetpatch-agent run [--once] [--state-dir DIR] [--root DIR]
  *                      [--interval DURATION] [--refresh DURATION]
- *                      [--spool-max N]
+ *                      [--spool-max N] [--notice DURATION]
+ *                      [--request-dir DIR]
  *
  * The check-in loop.  Each round collects the inventory, spools it as a
  * report (so it survives anything that follows) and delivers the spool
@@ -12,7 +13,10 @@
  * manager's metadata is refreshed on its own schedule (default 6 hours,
  * remembered in refresh.stamp).  Jobs in the server's answer are applied
  * right after it (agent/run_jobs.c) and their results reported by a second
- * check-in at once, also with --once.  docs/agent.md has the details.
+ * check-in at once, also with --once.  A job that waits (notice period,
+ * a user's deferral) wakes the loop when it is due, not a round later;
+ * between rounds the loop answers users' deferral requests
+ * (agent/defer_box.h) every second.  docs/agent.md has the details.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "defer_box.h"
 #include "fleetpatch/err.h"
 #include "fleetpatch/util.h"
 #include "http.h"
@@ -32,6 +37,7 @@
 
 #define BACKOFF_BASE 5      /* seconds, first retry */
 #define BACKOFF_MAX 3600    /* seconds, longest wait between retries */
+#define WAKE_MIN 5          /* seconds, earliest wake for a waiting job */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -45,7 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: fleetpatch-agent run [--once] [--state-dir DIR] "
 		   "[--root DIR] [--interval DURATION] [--refresh DURATION] "
-		   "[--spool-max N]\n");
+		   "[--spool-max N] [--notice DURATION] [--request-dir DIR]\n");
 }
 
 static double now_mono(void)
@@ -78,12 +84,34 @@ static double backoff_delay(unsigned failures)
 	return d / 2 + random_unit() * d / 2;
 }
 
-static void sleep_until(double deadline)
+/* The deferral drop-box the loop serves while it sleeps. */
+struct run_box {
+	const char *dir, *state_dir;
+	bool ready;
+};
+
+static void box_prepare(struct run_box *b)
+{
+	struct fp_diag d;
+	bool was = b->ready;
+
+	fp_diag_init(&d, NULL);
+	b->ready = agent_defer_box_prepare(b->dir, &d) == 0;
+	if (!b->ready && was != b->ready)
+		agent_log("warning", "users cannot defer jobs without root: %s", d.msg);
+}
+
+static void sleep_until(double deadline, struct run_box *box)
 {
 	while (!stop_requested) {
 		double left = deadline - now_mono();
 		struct timespec ts;
 
+		if (left <= 0)
+			return;
+		if (box->ready)
+			agent_defer_box_serve(box->dir, box->state_dir, time(NULL));
+		left = deadline - now_mono();
 		if (left <= 0)
 			return;
 		if (left > 1.0)
@@ -92,6 +120,22 @@ static void sleep_until(double deadline)
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/*
+ * When to wake: the next round, or shortly after the first waiting job
+ * is due (wall clock 'due', 0: none), but not before WAKE_MIN seconds.
+ */
+static double wake_at(double next_round, time_t due)
+{
+	double now = now_mono(), at;
+
+	if (due <= 0)
+		return next_round;
+	at = now + (double)(due - time(NULL)) + 1.0; /* due is whole seconds */
+	if (at < now + WAKE_MIN)
+		at = now + WAKE_MIN;
+	return at < next_round ? at : next_round;
 }
 
 /* Is the package manager's metadata refresh due (refresh.stamp)? */
@@ -154,6 +198,9 @@ int cmd_run(int argc, char **argv)
 {
 	const char *state_dir = AGENT_DEFAULT_STATE_DIR, *root = NULL;
 	const char *interval_s = NULL, *refresh_s = NULL, *spool_s = NULL;
+	const char *notice_s = NULL;
+	struct run_box box = { AGENT_DEFAULT_REQUEST_DIR, NULL, false };
+	int64_t notice = -1;
 	size_t spool_max = AGENT_SPOOL_MAX_REPORTS;
 	int64_t interval_flag = 0, refresh_every = AGENT_DEFAULT_REFRESH;
 	char credential[512];
@@ -187,6 +234,10 @@ int cmd_run(int argc, char **argv)
 			m = fp_opt_value(argc, argv, &i, "--refresh", &refresh_s);
 		if (!m)
 			m = fp_opt_value(argc, argv, &i, "--spool-max", &spool_s);
+		if (!m)
+			m = fp_opt_value(argc, argv, &i, "--notice", &notice_s);
+		if (!m)
+			m = fp_opt_value(argc, argv, &i, "--request-dir", &box.dir);
 		if (m <= 0) {
 			fprintf(stderr, "fleetpatch-agent: run: %s '%s'\n",
 				m < 0 ? "missing value for" : "unknown argument",
@@ -202,6 +253,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fleetpatch-agent: run: invalid duration '%s' "
 				"(e.g. 90s, 15m, 6h; --refresh 0 disables)\n",
 			interval_s && interval_flag <= 0 ? interval_s : refresh_s);
+		return 2;
+	}
+	if (notice_s && (fp_duration_parse(notice_s, &notice) || notice < 0 ||
+			 notice > 86400)) {
+		fprintf(stderr, "fleetpatch-agent: run: --notice wants 0s..1d: %s\n",
+			notice_s);
 		return 2;
 	}
 	if (spool_s) {
@@ -236,6 +293,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	agent_run_jobs_start(&rj, state_dir, root);
+	rj.notice_s = notice;
+	box.state_dir = state_dir;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -254,6 +313,8 @@ int cmd_run(int argc, char **argv)
 		double now = now_mono();
 
 		if (now >= next_round) {
+			if (!once)
+				box_prepare(&box);
 			/* A failed collection still delivers what is spooled. */
 			make_report(state_dir, root, refresh_every, spool_max);
 			next_round = now + (double)interval *
@@ -291,10 +352,11 @@ int cmd_run(int argc, char **argv)
 				  delivered == 1 ? "" : "s");
 		if (d == AGENT_DELIVERED) {
 			failures = 0;
-			sleep_until(next_round);
+			sleep_until(wake_at(next_round, rj.next_due), &box);
 		} else {
 			double retry = now_mono() + backoff_delay(++failures);
-			sleep_until(retry < next_round ? retry : next_round);
+			sleep_until(wake_at(retry < next_round ? retry : next_round,
+					    rj.next_due), &box);
 		}
 	}
 	if (!once) {

@@ -2,6 +2,7 @@
 /* Pending jobs and their deferrals (see jobs.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,6 @@
  * when the window opens, and running it at once would leave no one the
  * time to type `fleetpatch-agent defer`.
  */
-#define AGENT_NOTICE_SECONDS 300
 
 static int pending_rel(char rel[64], int64_t job_id)
 {
@@ -84,13 +84,13 @@ static int offer_body(const struct fp_job *job, struct fp_buf *b)
 		return r;
 	mins = (job->defer_seconds > 0 ? job->defer_seconds : AGENT_DEFER_SECONDS) / 60;
 	return fp_buf_addf(b,
-			   " To postpone it by %lld min (%d time%s at most, never past the deadline), run as root: fleetpatch-agent defer %lld",
+			   " To postpone it by %lld min (%d time%s at most, never past the deadline), run: fleetpatch-agent defer %lld",
 			   mins > 0 ? mins : 1, left, left == 1 ? "" : "s",
 			   (long long)job->job_id);
 }
 
 int agent_job_offer(const char *state_dir, const struct fp_job *job,
-		    time_t now)
+		    time_t now, int64_t notice_s)
 {
 	char rel[64], dir[4096];
 	struct fp_buf body;
@@ -128,7 +128,8 @@ int agent_job_offer(const char *state_dir, const struct fp_job *job,
 	/* Users who were told they may postpone get the time to do so. */
 	if (r == 0 && told > 0 && job->allow_deferrals > 0 &&
 	    job->deadline > now) {
-		time_t until = now + AGENT_NOTICE_SECONDS;
+		time_t until = now + (notice_s >= 0 ? notice_s
+						    : AGENT_NOTICE_SECONDS);
 		if (until > job->deadline)
 			until = job->deadline;
 		json_object_set_new(j, "notice_until", json_integer(until));
@@ -170,7 +171,8 @@ static int pending_lock(const char *state_dir, int *ret_fd,
 }
 
 int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
-		    time_t *ret_until, int *ret_left, struct fp_diag *diag)
+		    unsigned by_uid, time_t *ret_until, int *ret_left,
+		    struct fp_diag *diag)
 {
 	char rel[64], t[32];
 	json_t *j = NULL;
@@ -211,6 +213,7 @@ int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
 		until = deadline;
 	json_object_set_new(j, "deferrals", json_integer(used + 1));
 	json_object_set_new(j, "deferred_until", json_integer(until));
+	json_object_set_new(j, "deferred_by", json_integer(by_uid));
 	r = agent_json_save(state_dir, rel, j);
 	if (r) {
 		fp_diag_set(diag, r, 0, 0, "%s/%s: %s", state_dir, rel, fp_strerror(r));
@@ -225,25 +228,59 @@ out:
 	return r;
 }
 
-bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
-			   time_t now)
+bool agent_job_waiting(const char *state_dir, int64_t job_id, time_t now,
+		       struct agent_job_wait *ret)
 {
 	char rel[64];
 	json_t *j;
-	bool deferred;
-	long long deadline;
+	long long deadline, deferred, notice;
+	struct agent_job_wait w = { 0 };
 
-	if (pending_rel(rel, job_id))
-		return false;
-	j = pending_load(state_dir, rel);
-	if (!j)
+	if (pending_rel(rel, job_id) || !(j = pending_load(state_dir, rel)))
 		return false;
 	deadline = get_ll(j, "deadline");
-	deferred = (now < get_ll(j, "deferred_until") ||
-		    now < get_ll(j, "notice_until")) &&
-		   (!deadline || now < deadline);
+	deferred = get_ll(j, "deferred_until");
+	notice = get_ll(j, "notice_until");
+	if (now < deferred && deferred >= notice) {
+		w.why = AGENT_WAIT_DEFERRED;
+		w.until = (time_t)deferred;
+		w.by_uid = get_ll(j, "deferred_by");
+	} else if (now < notice) {
+		w.why = AGENT_WAIT_NOTICE;
+		w.until = (time_t)notice;
+	}
 	json_decref(j);
-	return deferred;
+	if (deadline && w.until > deadline)
+		w.until = (time_t)deadline;
+	if (w.why == AGENT_WAIT_NONE || now >= w.until)
+		return false;
+	*ret = w;
+	return true;
+}
+
+bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
+			   time_t now)
+{
+	struct agent_job_wait w;
+
+	return agent_job_waiting(state_dir, job_id, now, &w);
+}
+
+void agent_job_wait_text(const struct agent_job_wait *w, char *out, size_t n)
+{
+	char t[32], pwbuf[1024];
+	struct passwd pw, *pwp = NULL;
+
+	fp_time_rfc3339(w->until, t);
+	if (w->why == AGENT_WAIT_NOTICE) {
+		snprintf(out, n, "waiting until %s: users were told and may defer it (notice period)", t);
+		return;
+	}
+	if (w->by_uid >= 0 && w->by_uid < 0x7fffffff &&
+	    getpwuid_r((uid_t)w->by_uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0)
+		pwp = NULL;
+	snprintf(out, n, "deferred by the user %s (uid %lld) until %s",
+		 pwp ? pwp->pw_name : "?", w->by_uid, t);
 }
 
 int agent_job_deferrals_used(const char *state_dir, int64_t job_id)

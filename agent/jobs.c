@@ -879,15 +879,17 @@ out:
 }
 
 static int deferred_result(const struct fp_job *job,
-			   const struct agent_apply_opts *o, json_t **ret)
+			   const struct agent_apply_opts *o,
+			   const struct agent_job_wait *w, json_t **ret)
 {
 	struct fp_buf log;
+	char why[256];
 	json_t *res;
 	int r;
 
+	agent_job_wait_text(w, why, sizeof(why));
 	fp_buf_init(&log, 1024);
-	res = result_json(job->job_id, FP_JOB_DEFERRED, 0,
-			  "deferred by a user until the deadline", false,
+	res = result_json(job->job_id, FP_JOB_DEFERRED, 0, why, false,
 			  agent_job_deferrals_used(o->state_dir, job->job_id),
 			  NULL, 0, &log);
 	fp_buf_release(&log);
@@ -925,6 +927,7 @@ int agent_job_apply_doc(const void *doc, size_t len,
 {
 	struct fp_job job;
 	struct fp_job_seen seen;
+	struct agent_job_wait w;
 	int r, lock_fd = -1;
 
 	if ((r = fp_mkdir_p(o->state_dir, 0700)))
@@ -941,10 +944,10 @@ int agent_job_apply_doc(const void *doc, size_t len,
 	if ((r = seen_load(o->state_dir, &seen, diag)) ||
 	    (r = verify_with(doc, len, o, &seen, &job, diag)))
 		goto out;
-	/* A user deferred it and the deadline has not come: not yet.  The
-	 * replay store is left alone so the same job can run later. */
-	if (agent_job_is_deferred(o->state_dir, job.job_id, opts_now(o))) {
-		r = deferred_result(&job, o, ret_result);
+	/* A notice period or a user's deferral, before the deadline: not
+	 * yet.  The replay store is left alone so the job can run later. */
+	if (agent_job_waiting(o->state_dir, job.job_id, opts_now(o), &w)) {
+		r = deferred_result(&job, o, &w, ret_result);
 		goto out;
 	}
 	if ((r = seen_save(o->state_dir, &seen))) {

@@ -136,18 +136,37 @@ bool agent_jobs_report_again(const char *state_dir, int64_t job_id);
  * Deferrals.  agent_job_offer() records a verified job as pending (once;
  * later calls keep the state) and tells logged-in users, naming the
  * deadline and how to defer.  agent_job_defer() pushes it back by the
- * job's defer_seconds (default AGENT_DEFER_SECONDS; never past the
+ * job's defer_seconds (recording by_uid, who asked) (default AGENT_DEFER_SECONDS; never past the
  * deadline): FP_EPERM when the job's
  * allow_deferrals are used up or the deadline has passed, FP_ENOENT for
  * an unknown job.  agent_job_is_deferred() says whether to wait now;
  * agent_job_deferrals_used() is for the result.
  */
 int agent_job_offer(const char *state_dir, const struct fp_job *job,
-		    time_t now);
+		    time_t now, int64_t notice_s);
 int agent_job_defer(const char *state_dir, int64_t job_id, time_t now,
-		    time_t *ret_until, int *ret_left, struct fp_diag *diag);
+		    unsigned by_uid, time_t *ret_until, int *ret_left,
+		    struct fp_diag *diag);
 bool agent_job_is_deferred(const char *state_dir, int64_t job_id,
 			   time_t now);
+
+/*
+ * Why and until when a pending job waits: the notice period after users
+ * were told (agent_job_offer's notice_s, negative: AGENT_NOTICE_SECONDS)
+ * or a user's deferral (by_uid: who deferred), never past the deadline.
+ * agent_job_waiting() returns false (and leaves *ret) when it need not
+ * wait; agent_job_wait_text() says it in words for logs and results.
+ */
+#define AGENT_NOTICE_SECONDS 300
+enum agent_wait_why { AGENT_WAIT_NONE, AGENT_WAIT_NOTICE, AGENT_WAIT_DEFERRED };
+struct agent_job_wait {
+	enum agent_wait_why why;
+	time_t until;
+	long long by_uid;
+};
+bool agent_job_waiting(const char *state_dir, int64_t job_id, time_t now,
+		       struct agent_job_wait *ret);
+void agent_job_wait_text(const struct agent_job_wait *w, char *out, size_t n);
 int agent_job_deferrals_used(const char *state_dir, int64_t job_id);
 
 #endif

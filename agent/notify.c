@@ -437,6 +437,22 @@ static bool desktop_notify(struct desktop *dk, const char *root, unsigned uid,
 	return ok;
 }
 
+#define UT_LINE_SIZE (sizeof(((struct utmpx *)0)->ut_line) + 1)
+#define UT_USER_SIZE (sizeof(((struct utmpx *)0)->ut_user) + 1)
+
+/* A login entry of utmp: its line and user as strings, else false. */
+static bool utmp_login(const struct utmpx *u, char line[UT_LINE_SIZE],
+		       char name[UT_USER_SIZE])
+{
+	if (u->ut_type != USER_PROCESS)
+		return false;
+	memcpy(line, u->ut_line, UT_LINE_SIZE - 1);
+	line[UT_LINE_SIZE - 1] = '\0';
+	memcpy(name, u->ut_user, UT_USER_SIZE - 1);
+	name[UT_USER_SIZE - 1] = '\0';
+	return true;
+}
+
 /* Lines of real terminals only: "pts/N", "ttyX", "console". */
 static bool tty_line_ok(const char *line)
 {
@@ -489,19 +505,15 @@ static unsigned tty_notify(const unsigned *told, size_t n_told,
 	}
 	setutxent();
 	while ((u = getutxent()) && seen++ < NOTIFY_UTMP_MAX && n_done < 64) {
-		char line[sizeof(u->ut_line) + 1], name[sizeof(u->ut_user) + 1];
+		char line[UT_LINE_SIZE], name[UT_USER_SIZE];
 		char tty[sizeof(line) + 8], pwbuf[4096], shown[64];
 		struct passwd pw, *pwp = NULL;
 		struct stat st;
 		bool dup = false;
 		int fd;
 
-		if (u->ut_type != USER_PROCESS)
+		if (!utmp_login(u, line, name))
 			continue;
-		memcpy(line, u->ut_line, sizeof(u->ut_line));
-		line[sizeof(u->ut_line)] = '\0';
-		memcpy(name, u->ut_user, sizeof(u->ut_user));
-		name[sizeof(u->ut_user)] = '\0';
 		if (!tty_line_ok(line))
 			continue; /* X displays (":0"), junk, paths */
 		for (size_t i = 0; i < n_done; i++)
@@ -600,4 +612,49 @@ out:
 	fp_buf_release(&b);
 	fp_buf_release(&msg);
 	return r;
+}
+
+/*
+ * Logged in: a logind session (not under the test runtime dir), a
+ * runtime directory RUNTIME/UID that is a directory owned by UID (logind
+ * keeps it while the user has a session), or a utmp login whose terminal
+ * the user holds (a stale utmp entry alone does not count).
+ */
+bool agent_notify_is_logged_in(unsigned uid)
+{
+	const char *file = getenv("FLEETPATCH_TEST_UTMP");
+	unsigned uids[NOTIFY_MAX_USERS];
+	char path[4096];
+	const char *root;
+	struct utmpx *u;
+	struct stat st;
+	size_t seen = 0;
+	bool test, found = false;
+
+	if (uid == 0)
+		return true;
+	root = runtime_root(&test);
+	if (!test && uid_seen(uids, loginctl_users(uids, 0), uid))
+		return true;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%u", root, uid) < sizeof(path) &&
+	    lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)
+		return true;
+	if (file && file[0] && utmpxname(file) != 0)
+		return false;
+	setutxent();
+	while (!found && (u = getutxent()) && seen++ < NOTIFY_UTMP_MAX) {
+		char line[UT_LINE_SIZE], name[UT_USER_SIZE];
+		char tty[sizeof(line) + 8], pwbuf[4096];
+		struct passwd pw, *pwp = NULL;
+
+		if (!utmp_login(u, line, name) || !tty_line_ok(line) ||
+		    getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0 ||
+		    !pwp || pw.pw_uid != uid)
+			continue;
+		snprintf(tty, sizeof(tty), "/dev/%s", line);
+		found = lstat(tty, &st) == 0 && S_ISCHR(st.st_mode) &&
+			st.st_uid == uid;
+	}
+	endutxent();
+	return found;
 }

@@ -48,6 +48,14 @@ int agent_notify_users(const char *title, const char *body,
 		       struct fp_buf *log, unsigned *ret_count);
 
 /*
+ * Whether the user 'uid' is logged in to this machine now: a logind
+ * session, a runtime directory (/run/user/UID, owned by UID) or a utmp
+ * login on a terminal that UID holds.  Root always is.  The test-only
+ * FLEETPATCH_TEST_RUNTIME_DIR and FLEETPATCH_TEST_UTMP apply here too.
+ */
+bool agent_notify_is_logged_in(unsigned uid);
+
+/*
  * Append 'in' to 'out' as valid UTF-8 without control characters, at
  * most 'max' bytes of it plus "..." when cut (on a character boundary).
  * '\n' stays (as "\r\n" when 'crlf'), '\t' becomes a space, other

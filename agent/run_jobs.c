@@ -117,6 +117,7 @@ void agent_run_jobs_start(struct agent_run_jobs *rj, const char *state_dir,
 	int r;
 
 	memset(rj, 0, sizeof(*rj));
+	rj->notice_s = -1;
 	rj->opts.state_dir = state_dir;
 	rj->opts.root = root;
 	rj->hook.body = hook_body;
@@ -202,6 +203,7 @@ static int run_one(struct agent_run_jobs *rj, const json_t *env)
 	const char *state_dir = rj->opts.state_dir;
 	char *text = json_dumps(env, JSON_COMPACT);
 	struct fp_job job;
+	struct agent_job_wait w;
 	struct fp_diag d;
 	json_t *res = NULL;
 	time_t now = time(NULL);
@@ -218,9 +220,14 @@ static int run_one(struct agent_run_jobs *rj, const json_t *env)
 			out = -1;
 		goto done;
 	}
-	agent_job_offer(state_dir, &job, now);
-	if (agent_job_is_deferred(state_dir, job.job_id, now) &&
-	    (!job.deadline || now < job.deadline)) {
+	agent_job_offer(state_dir, &job, now, rj->notice_s);
+	if (agent_job_waiting(state_dir, job.job_id, now, &w)) {
+		char why[256];
+
+		agent_job_wait_text(&w, why, sizeof(why));
+		agent_log("info", "job %lld %s", (long long)job.job_id, why);
+		if (!rj->next_due || w.until < rj->next_due)
+			rj->next_due = w.until;
 		out = -1;
 		goto done;
 	}
@@ -257,6 +264,7 @@ unsigned agent_run_jobs_apply(struct agent_run_jobs *rj)
 	unsigned reported = 0;
 	size_t n = 0;
 
+	rj->next_due = 0;
 	if (inbox_list(rj->opts.state_dir, &v, &n)) {
 		agent_log("error", "cannot read %s/" INBOX_DIR,
 			  rj->opts.state_dir);

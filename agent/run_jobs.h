@@ -19,6 +19,10 @@
 struct agent_run_jobs {
 	struct agent_apply_opts opts;
 	struct agent_checkin_hook hook;
+	int64_t notice_s; /* notice period, <0: AGENT_NOTICE_SECONDS */
+	time_t next_due;  /* after apply: when the first waiting job is due
+			   * (end of its notice period or deferral, at the
+			   * latest its deadline); 0: none waits */
 };
 
 /* Recover an interrupted job, hook into agent_spool_deliver. */

@@ -184,6 +184,7 @@ expect_eq "told on the desktop: not on the terminal too" "$(out a)" ""
 # until the deadline) instead of running at once
 apply "$W/host" desk
 expect_eq "status right after the offer" "$(res .status)" deferred
+expect_contains "$(res .message)" "users were told and may defer it (notice period)" "why it waits"
 expect_eq "db untouched" "$(dbver "$W/host")" "ii 1.1"
 
 step "desktop through notify-send where busctl is missing"
@@ -304,12 +305,16 @@ expect_contains "$N" "^uid=$NUID	" "as the user"
 expect_contains "$N" "fleetpatch-agent defer $DEFER_ID" "how to defer"
 expect_contains "$N" "at the latest at $DL" "deadline"
 defer() { set +e; "$@" defer --state-dir "$ST" "$DEFER_ID" >"$W/out.txt" 2>&1; RC=$?; set -e; }
-# the user runs the agent's own binary; the state dir is root's (0700)
+# the user runs the agent's own binary; the state dir is root's (0700):
+# a user asks the running agent (defer_box.sh), and none runs here
 cp "$AGENT" "$T/fleetpatch-agent"
 chmod 711 "$W"
-defer asuser "$T/fleetpatch-agent"
-expect_eq "the user alone may not ($(cat "$W/out.txt"))" "$RC" 1
-expect_contains "$(cat "$W/out.txt")" "permission denied: deferring a job needs root" "clear refusal"
+set +e
+asuser "$T/fleetpatch-agent" defer --request-dir "$T/no-agent" "$DEFER_ID" >"$W/out.txt" 2>&1
+RC=$?
+set -e
+expect_eq "no agent to ask ($(cat "$W/out.txt"))" "$RC" 1
+expect_contains "$(cat "$W/out.txt")" "is the agent running" "clear refusal"
 defer "$AGENT"
 expect_eq "first deferral ($(cat "$W/out.txt"))" "$RC" 0
 expect_contains "$(cat "$W/out.txt")" "job $DEFER_ID deferred until $DL (1 deferral left)" "capped at the deadline"
@@ -323,6 +328,7 @@ apply "$W/host" deferme
 expect_eq "deferred rc ($(cat "$W/err"))" "$RC" 0
 expect_eq "status" "$(res .status)" deferred
 expect_eq "deferrals used" "$(res .deferrals_used)" 2
+expect_contains "$(res .message)" "deferred by the user root (uid 0) until $DL" "who deferred"
 expect_eq "db untouched" "$(dbver "$W/host")" "ii 1.1"
 while [ "$(date -u +%s)" -le "$(date -u -d "$DL" +%s)" ]; do sleep 0.3; done
 defer "$AGENT"
