@@ -109,7 +109,8 @@ static int list_dir(const char *dir, bool (*match)(const char *, unsigned long l
 		v[n].size = (size_t)st.st_size;
 		n++;
 	}
-	qsort(v, n, sizeof(*v), entry_cmp);
+	if (n > 1) /* v is NULL for an empty spool */
+		qsort(v, n, sizeof(*v), entry_cmp);
 out:
 	closedir(d);
 	if (r) {
