@@ -31,6 +31,11 @@ static struct fpd_rb_job *rb_find(const struct fpd_rollbacks *rb,
 	return NULL;
 }
 
+bool fpd_rb_holds(const struct fpd_rollbacks *rb, int64_t host_id)
+{
+	return rb_find(rb, host_id) != NULL;
+}
+
 static void rb_remove(struct fpd_rollbacks *rb, struct fpd_rb_job *j)
 {
 	json_decref(j->env);

@@ -11,6 +11,7 @@
  * byte for byte, after a restart), and times out like any job.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -31,6 +32,8 @@ struct fpd_rollbacks {
 };
 
 void fpd_rb_release(struct fpd_rollbacks *rb);
+/* Does a rollback of this deployment still run on the host? */
+bool fpd_rb_holds(const struct fpd_rollbacks *rb, int64_t host_id);
 
 /* What an operator asked to roll back. */
 struct fpd_rb_request {

@@ -261,7 +261,8 @@ static int live_add(struct fpd_sched *s, struct live *l)
 	return 0;
 }
 
-/* Another deployment holds a job on this host (older ones first). */
+/* Another deployment holds a job on this host (older ones first), or a
+ * rollback (of any deployment) runs there. */
 static bool host_busy(void *ctx, int64_t host_id, int64_t dep_id)
 {
 	struct fpd_sched *s = ctx;
@@ -269,6 +270,8 @@ static bool host_busy(void *ctx, int64_t host_id, int64_t dep_id)
 	for (size_t i = 0; i < s->n_lives; i++) {
 		const struct fp_deployment *d = &s->lives[i]->dep;
 		const struct fp_rollout_host *h;
+		if (s->lives[i]->rb.n && fpd_rb_holds(&s->lives[i]->rb, host_id))
+			return true;
 		if (d->id == dep_id || d->state == FP_DEP_CANCELLED)
 			continue;
 		h = fp_deployment_host(d, host_id);

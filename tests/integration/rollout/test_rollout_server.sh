@@ -336,5 +336,21 @@ printf '[rollout]\njob_timeout = 2s\n' >"$T/conf"
 stop_server
 start_server
 wait_until "/api/v1/deployments/$D5" '.hosts[0].state' failed "a running job never timed out after a restart"
+
+# a host never runs two jobs at once: while its rollback runs, a new
+# deployment's job for it waits (host 1 is free and gets its job; host 3
+# still holds an undelivered job of D4)
+FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
+$FP deploy rollback "$D4" --host "$H2" --json >"$T/rb.json" || fail "second rollback of host 2"
+JR2=$(jq -r '.rollbacks[0].job_id' "$T/rb.json")
+[ "$JR2" != "$JR" ] || fail "rollback job id reused"
+D6=$($FP deploy create --rings prod --package marker --json | jq -r .id)
+$FP deploy approve "$D6" >/dev/null || fail "approve D6"
+api GET "/api/v1/deployments/$D6" "$ADMIN"
+[ "$(jout '[.hosts[] | select(.host_id=='"$H1"' or .host_id=='"$H2"') | .state] | join(" ")')" = "sent pending" ] ||
+	fail "a host with a running rollback got a job: $(cat "$T/out")"
+result_checkin "$C2" m-0002 42 "$JR2" succeeded '[]'
+wait_until "/api/v1/deployments/$D6" '.hosts | map(select(.host_id=='"$H2"'))[0].state' sent \
+	"host 2 never got its job after the rollback"
 stop_server
 echo "rollout server test passed"
