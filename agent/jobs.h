@@ -131,6 +131,9 @@ int agent_jobs_result_sent(const char *state_dir, int64_t job_id);
  * kept.
  */
 bool agent_jobs_report_again(const char *state_dir, int64_t job_id);
+/* Keep sent/ ('dir') bounded: drop entries older than FP_JOB_MAX_LIFETIME,
+ * then the oldest past AGENT_SENT_MAX. */
+void agent_jobs_sent_prune(const char *dir, time_t now);
 
 /*
  * Deferrals.  agent_job_offer() records a verified job as pending (once;
