@@ -20,19 +20,9 @@
 #include "state.h" /* agent_log */
 
 #define BOX_MODE 01733
-#define HEX_LEN 32
+#define HEX_LEN AGENT_DEFER_HEX_LEN
 #define NAME_LEN (2 + HEX_LEN) /* "r-" + hex */
 #define POLL_MS 100
-
-/* "X-<32 hex>" with X one of "rwat": the kind, else 0. */
-static char name_kind(const char *name, char hex[HEX_LEN + 1])
-{
-	if (strlen(name) != NAME_LEN || name[1] != '-' || !strchr("rwat", name[0]) ||
-	    strspn(name + 2, "0123456789abcdef") != HEX_LEN)
-		return 0;
-	memcpy(hex, name + 2, HEX_LEN + 1);
-	return name[0];
-}
 
 static bool box_mode_ok(const struct stat *st, uid_t owner)
 {
@@ -116,23 +106,6 @@ static void refuse(int dfd, const char *hex, uid_t uid, long long job_id,
 	json_decref(a);
 }
 
-/* "defer ID\n" -> ID; 0 when malformed. */
-static long long parse_request(const char *s, size_t len)
-{
-	long long id = 0;
-	size_t i = 6;
-
-	if (len < 8 || len > 6 + 18 + 1 || memcmp(s, "defer ", 6) != 0 ||
-	    s[len - 1] != '\n' || s[6] == '0')
-		return 0;
-	for (; i + 1 < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id;
-}
-
 struct uid_count {
 	uid_t uid;
 	unsigned n;
@@ -187,7 +160,7 @@ static int serve_one(int dfd, const char *name, const char *hex,
 	/* Removing it first tells a user who gives up that it was taken. */
 	if (unlinkat(dfd, name, 0) != 0)
 		return 0; /* withdrawn */
-	id = len > 0 ? parse_request(buf, (size_t)len) : 0;
+	id = len > 0 ? agent_defer_request_parse(buf, (size_t)len) : 0;
 	if (count_uid(c, n_c, AGENT_DEFER_SCAN_MAX, st.st_uid) > AGENT_DEFER_PER_UID) {
 		snprintf(why, sizeof(why), "too many deferral requests at once (%d at most)",
 			 AGENT_DEFER_PER_UID);
@@ -226,8 +199,8 @@ static int serve_one(int dfd, const char *name, const char *hex,
 unsigned agent_defer_box_serve(const char *box, const char *state_dir,
 			       time_t now)
 {
-	struct uid_count *c = NULL;
-	size_t n_c = 0, scanned = 0;
+	struct uid_count *c = NULL, *e = NULL;
+	size_t n_c = 0, n_e = 0, scanned = 0;
 	unsigned served = 0, junk = 0;
 	struct dirent *de;
 	struct stat st;
@@ -243,15 +216,19 @@ unsigned agent_defer_box_serve(const char *box, const char *state_dir,
 		return 0;
 	}
 	c = fp_calloc(AGENT_DEFER_SCAN_MAX, sizeof(*c));
-	while (c && (de = readdir(d)) && scanned++ < AGENT_DEFER_SCAN_MAX) {
+	e = fp_calloc(AGENT_DEFER_SCAN_MAX, sizeof(*e));
+	while (c && e && (de = readdir(d)) && scanned++ < AGENT_DEFER_SCAN_MAX) {
 		char hex[HEX_LEN + 1], kind;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		kind = name_kind(de->d_name, hex);
-		if (!kind || !S_ISREG(st.st_mode)) {
+		kind = agent_defer_box_name_kind(de->d_name, hex);
+		if (!kind || !S_ISREG(st.st_mode) ||
+		    /* a flood of one user's files is cut back at once */
+		    count_uid(e, &n_e, AGENT_DEFER_SCAN_MAX, st.st_uid) >
+			    AGENT_DEFER_ENTRIES_PER_UID) {
 			/* not ours: symlinks, directories, other names */
 			junk++;
 			unlinkat(dfd, de->d_name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
@@ -264,8 +241,10 @@ unsigned agent_defer_box_serve(const char *box, const char *state_dir,
 	}
 	if (junk)
 		agent_log("warning", "%s: removed %u entr%s that were not deferral "
-			  "requests (never followed)", box, junk, junk == 1 ? "y" : "ies");
+			  "requests (never followed) or too many of one user", box, junk,
+			  junk == 1 ? "y" : "ies");
 	fp_free(c);
+	fp_free(e);
 	closedir(d);
 	return served;
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -31,7 +32,8 @@
  * (symlinks, other names, leftovers older than AGENT_DEFER_STALE_S) is
  * removed, never followed.  Each pass looks at AGENT_DEFER_SCAN_MAX
  * entries and serves AGENT_DEFER_PER_UID requests per user; more are
- * refused ("too many").
+ * refused ("too many"); a user's entries past AGENT_DEFER_ENTRIES_PER_UID
+ * (of any kind) are removed at once.
  */
 #define AGENT_DEFAULT_REQUEST_DIR "/run/fleetpatch-agent/defer"
 #define AGENT_DEFER_REQUEST_MAX 64
@@ -39,6 +41,19 @@
 #define AGENT_DEFER_SCAN_MAX 512
 #define AGENT_DEFER_PER_UID 4
 #define AGENT_DEFER_STALE_S 600
+#define AGENT_DEFER_ENTRIES_PER_UID 16
+#define AGENT_DEFER_HEX_LEN 32
+
+/*
+ * The two parsers of what users put in the box (agent/defer_request.c):
+ * a request's content "defer JOB_ID\n" (exactly; JOB_ID without sign or
+ * leading zero, at most 18 digits) -> JOB_ID, 0 when malformed; an entry
+ * name "X-<32 lowercase hex>" -> X ('r' request, 'w' being written, 'a'
+ * answer, 't' answer being written) with the hex copied, 0 otherwise.
+ */
+long long agent_defer_request_parse(const char *s, size_t len);
+char agent_defer_box_name_kind(const char *name,
+			       char ret_hex[AGENT_DEFER_HEX_LEN + 1]);
 
 /* Root: create the box (and its parent, 0755) or check it is ours with
  * mode 1733.  FP_EPERM with 'diag' saying why when it cannot be used. */

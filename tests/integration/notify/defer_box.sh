@@ -12,6 +12,7 @@
 #   - nobody defers up to the job's limit, the next is refused clearly;
 #     a uid that is not logged in is refused; a symlink or hard link put
 #     in the box is never followed or taken; a flood is capped per user
+#     (4 requests served at once, 16 entries kept)
 #   - the daemon runs a deferred job within seconds of its deadline and
 #     a job in its notice period within seconds of its end, not at the
 #     next round 10 minutes later
@@ -192,6 +193,13 @@ for p in $FLOOD; do wait "$p" || true; done
 expect_eq "refused as too many" "$(cat "$W"/flood.* | grep -c 'too many deferral requests at once (4 at most)')" 6
 expect_eq "served (all used)" "$(cat "$W"/flood.* | grep -c 'all used')" 4
 expect_eq "still 2" "$(pend "$J1" .deferrals)" 2
+# files a user leaves (here: 20 half-written requests) are cut back to 16
+kill -STOP "$DAEMON_PID"
+for i in $(seq 20); do "${ASUSER[@]}" touch "$BOX/w-$(hex)"; done
+kill -CONT "$DAEMON_PID"
+for _ in $(seq 50); do [ "$(ls "$BOX" | grep -c '^w-')" -le 16 ] && break; sleep 0.1; done
+expect_eq "a user's entries capped" "$(ls "$BOX" | grep -c '^w-')" 16
+rm -f "$BOX"/w-*
 
 step "the deadline: the job runs within seconds of it, not at the next round"
 installed_soon 1.2 "$DL1" "the deadline"
