@@ -181,7 +181,9 @@ static bool report_refusal(const char *state_dir, const json_t *env, int r,
 		json_decref(res);
 		return false;
 	}
-	snprintf(msg, sizeof(msg), "job refused: %s", d->msg);
+	/* lib/rollout's refusals say "job refused:" themselves */
+	snprintf(msg, sizeof(msg), "%s%s",
+		 strncmp(d->msg, "job refused:", 12) ? "job refused: " : "", d->msg);
 	fp_time_rfc3339(time(NULL), ts);
 	res = json_pack("{s:I, s:s, s:s, s:s, s:s, s:[]}", "job_id", id,
 			"status", "refused", "started_at", ts, "finished_at",

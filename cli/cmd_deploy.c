@@ -203,10 +203,13 @@ static void print_show(const json_t *d)
 			       st, m);
 		m = json_string_value(json_object_get(rb, "message"));
 		st = json_string_value(json_object_get(rb, "state"));
+		/* the agent's message names the outcome itself */
 		if (m && st && strcmp(st, "rolled_back"))
-			printf("host %lld: rollback %s: %s\n",
+			printf("host %lld: %s%s%s%s\n",
 			       (long long)json_integer_value(json_object_get(v, "host_id")),
-			       st, m);
+			       strncmp(m, "rollback ", 9) ? "rollback " : "",
+			       strncmp(m, "rollback ", 9) ? st : "",
+			       strncmp(m, "rollback ", 9) ? ": " : "", m);
 	}
 	json_decref(rrows);
 	json_decref(hrows);

@@ -400,15 +400,26 @@ int sq_package_version_known(struct fp_store *st, const char *name,
 {
 	struct sq_store *s = (struct sq_store *)st;
 	struct sq_conn *c = sq_reader(s);
+	/*
+	 * Exactly, or, for an rpm package named without a release ("1.1"),
+	 * any release of that version ("1.1-1", "1.1-2.el9"), as the agent's
+	 * dnf and zypper backends install it.  substr(), not LIKE: '_' and
+	 * '%' are wildcards there.  Updates carry no ecosystem: the release
+	 * rule applies to them when the package is an rpm one on some host.
+	 */
 	sqlite3_stmt *q = sq_stmt(c, SQ_PKG_VERSION_KNOWN,
-		"SELECT EXISTS(SELECT 1 FROM packages WHERE name = ?1 AND version = ?2)"
-		" OR EXISTS(SELECT 1 FROM updates WHERE name = ?1"
-		" AND candidate_version = ?2)");
+		"SELECT EXISTS(SELECT 1 FROM packages WHERE name = ?1 AND (version = ?2"
+		" OR (?3 AND eco = ?4 AND substr(version, 1, length(?2) + 1) = ?2 || '-')))"
+		" OR EXISTS(SELECT 1 FROM updates WHERE name = ?1 AND (candidate_version = ?2"
+		" OR (?3 AND substr(candidate_version, 1, length(?2) + 1) = ?2 || '-'"
+		" AND EXISTS(SELECT 1 FROM packages WHERE name = ?1 AND eco = ?4))))");
 	int rc = FP_ESTORE;
 
 	if (q) {
 		sq_bind_text(q, 1, name);
 		sq_bind_text(q, 2, version);
+		sqlite3_bind_int(q, 3, strchr(version, '-') == NULL);
+		sqlite3_bind_int(q, 4, FP_ECO_RPM);
 		rc = sq_step_row(q);
 		if (!rc)
 			*ret = sqlite3_column_int(q, 0) != 0;

@@ -195,6 +195,6 @@ run_agents
 expect_eq "db on host4 (unchanged)" "$(dbver "$W/host4")" "ii 1.1"
 expect_eq "deploy show: host4" "$(rbstate "$D1" "$W/host4")" impossible
 cli deploy show "$D1" >"$W/show.txt"
-grep -q "^host $(cat "$W/host4.id"): rollback impossible: rollback impossible: fpdemo 1.0 is in no repository" "$W/show.txt" ||
+grep -q "^host $(cat "$W/host4.id"): rollback impossible: fpdemo 1.0 is in no repository" "$W/show.txt" ||
 	fail "deploy show reason: $(cat "$W/show.txt")"
 echo "ok"

@@ -51,6 +51,10 @@ expect_error 400 "" "package no host has"
 jout .message | grep -q 'no host in the rings has package "no-such-pkg"' || fail "message: $(cat "$T/out")"
 api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker","version":"9.9-9"}]},"rings":["test","prod"]}'
 expect_error 400 "what.packages[0].version" "unknown version"
+# marker 1.0-1 is installed: without its revision a deb version is another
+# version (only an rpm version without a release means any release)
+api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker","version":"1.0"}]},"rings":["test","prod"]}'
+expect_error 400 "what.packages[0].version" "deb version without its revision"
 api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker"}]},"rings":["test","prod"],"deadline":"2020-01-01T00:00:00Z"}'
 expect_error 400 deadline "deadline in the past"
 api POST /api/v1/deployments "$ADMIN" '{"what":{"selector":"packages","packages":[{"name":"marker"}]},"rings":["nope"]}'
