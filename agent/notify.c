@@ -615,10 +615,11 @@ out:
 }
 
 /*
- * Logged in: a logind session (not under the test runtime dir), a
- * runtime directory RUNTIME/UID that is a directory owned by UID (logind
- * keeps it while the user has a session), or a utmp login whose terminal
- * the user holds (a stale utmp entry alone does not count).
+ * Logged in: a runtime directory RUNTIME/UID that is a directory owned by
+ * UID (logind keeps it while the user has a session), a utmp login whose
+ * terminal the user holds (a stale utmp entry alone does not count), or
+ * a logind session (not under the test runtime dir; asked last, as it
+ * runs loginctl).
  */
 bool agent_notify_is_logged_in(unsigned uid)
 {
@@ -634,15 +635,13 @@ bool agent_notify_is_logged_in(unsigned uid)
 	if (uid == 0)
 		return true;
 	root = runtime_root(&test);
-	if (!test && uid_seen(uids, loginctl_users(uids, 0), uid))
-		return true;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%u", root, uid) < sizeof(path) &&
 	    lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)
 		return true;
 	if (file && file[0] && utmpxname(file) != 0)
-		return false;
+		seen = NOTIFY_UTMP_MAX; /* no utmp to read */
 	setutxent();
-	while (!found && (u = getutxent()) && seen++ < NOTIFY_UTMP_MAX) {
+	while (!found && seen++ < NOTIFY_UTMP_MAX && (u = getutxent())) {
 		char line[UT_LINE_SIZE], name[UT_USER_SIZE];
 		char tty[sizeof(line) + 8], pwbuf[4096];
 		struct passwd pw, *pwp = NULL;
@@ -656,5 +655,5 @@ bool agent_notify_is_logged_in(unsigned uid)
 			st.st_uid == uid;
 	}
 	endutxent();
-	return found;
+	return found || (!test && uid_seen(uids, loginctl_users(uids, 0), uid));
 }
