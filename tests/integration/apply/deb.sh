@@ -189,11 +189,19 @@ expect_eq "db" "$(dbver "$W/host3")" "ii 1.0"
 
 step "apt's lock is waited on with a bound"
 # hold_lock SECONDS: hold dpkg's frontend lock (fcntl, as apt does).
+# Returns once the lock is held (a loaded machine may take more than a
+# second just to start python).
 hold_lock() {
-	python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f,fcntl.LOCK_EX); time.sleep(float(sys.argv[2]))' \
-		"$W/host3/var/lib/dpkg/lock-frontend" "$1" &
+	rm -f "$W/locked.ready"
+	python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f,fcntl.LOCK_EX); open(sys.argv[3],"w").close(); time.sleep(float(sys.argv[2]))' \
+		"$W/host3/var/lib/dpkg/lock-frontend" "$1" "$W/locked.ready" &
 	HOLDER=$!
-	sleep 0.5
+	i=0
+	while [ ! -e "$W/locked.ready" ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "the lock holder did not start"
+		sleep 0.05
+	done
 }
 # Held for 2 s: a 20 s bound waits it out.
 hold_lock 2
