@@ -203,13 +203,14 @@ static void print_show(const json_t *d)
 			       st, m);
 		m = json_string_value(json_object_get(rb, "message"));
 		st = json_string_value(json_object_get(rb, "state"));
-		/* the agent's message names the outcome itself */
-		if (m && st && strcmp(st, "rolled_back"))
-			printf("host %lld: %s%s%s%s\n",
-			       (long long)json_integer_value(json_object_get(v, "host_id")),
-			       strncmp(m, "rollback ", 9) ? "rollback " : "",
-			       strncmp(m, "rollback ", 9) ? st : "",
-			       strncmp(m, "rollback ", 9) ? ": " : "", m);
+		/* when the agent's message names the outcome, it alone is shown */
+		if (m && st && strcmp(st, "rolled_back")) {
+			long long id = json_integer_value(json_object_get(v, "host_id"));
+			if (strncmp(m, "rollback ", 9))
+				printf("host %lld: rollback %s: %s\n", id, st, m);
+			else
+				printf("host %lld: %s\n", id, m);
+		}
 	}
 	json_decref(rrows);
 	json_decref(hrows);

@@ -28,12 +28,7 @@ for v in 1.0 1.1 1.2; do
 	chmod 755 "$d/DEBIAN/postinst"
 	dpkg-deb --root-owner-group -b "$d" "$W/pool/fpdemo_${v}_all.deb" >/dev/null
 done
-publish() { # publish VERSION...: the repository offers exactly these
-	rm -f "$W/repo"/*.deb
-	for v in "$@"; do cp "$W/pool/fpdemo_${v}_all.deb" "$W/repo/"; done
-	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
-}
-publish 1.0 1.1
+publish_deb 1.0 1.1
 
 step "fleetpatchd on a loopback port"
 init_server
@@ -86,7 +81,7 @@ expect_eq "deploy show: host4" "$(hstate "$D1" "$W/host4")" succeeded
 expect_eq "all succeeded" "$(cli deploy show "$D1" --json | jq '[.hosts[] | select(.state == "succeeded")] | length')" 4
 
 step "the broken 1.2 fails in the test ring and is rolled back; the server goes down meanwhile"
-publish 1.0 1.1 1.2
+publish_deb 1.0 1.1 1.2
 sleep 1
 run_agents --refresh 1s
 # The pre hook stops the server once, while host1 runs its job.
@@ -187,7 +182,7 @@ done
 expect_eq "deploy show --json: host1" "$(jq -r --argjson h "$(cat "$W/host1.id")" '.hosts[] | select(.host_id == $h) | .rollback' "$W/show.json")" null
 
 step "the repository dropped 1.0: host4's rollback is impossible, with the agent's reason"
-publish 1.1 1.2
+publish_deb 1.1 1.2
 sleep 1
 run_agents --refresh 1s
 cli deploy rollback "$D1" --host host4 >/dev/null || fail "deploy rollback host4"

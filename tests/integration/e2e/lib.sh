@@ -12,6 +12,14 @@ BG_PIDS= # other background helpers the test started
 trap 'rc=$?; for p in $SERVER_PID $BG_PIDS; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && [ -z "${FP_KEEP:-}" ] && rm -rf "$W"; exit $rc' EXIT
 
 # random_port: a port to try (callers retry on a clash)
+# publish_deb VERSION...: the local apt repository $W/repo offers exactly
+# these builds of fpdemo from $W/pool
+publish_deb() {
+	rm -f "$W/repo"/*.deb
+	for v in "$@"; do cp "$W/pool/fpdemo_${v}_all.deb" "$W/repo/"; done
+	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
+}
+
 random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
 
 # start_server [PORT]: a random free port, or PORT again after a stop;

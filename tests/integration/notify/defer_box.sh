@@ -44,12 +44,7 @@ for v in 1.1 1.2 1.3; do
 	printf 'Package: fpdemo\nVersion: %s\nArchitecture: all\nMaintainer: fleetpatch tests <tests@fleetpatch.invalid>\nDescription: fleetpatch deferral test package\n' "$v" >"$d/DEBIAN/control"
 	dpkg-deb --root-owner-group -b "$d" "$W/pool/fpdemo_${v}_all.deb" >/dev/null
 done
-publish() { # publish VERSION...: the repository offers exactly these
-	rm -f "$W/repo"/*.deb
-	for v in "$@"; do cp "$W/pool/fpdemo_${v}_all.deb" "$W/repo/"; done
-	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
-}
-publish 1.1 1.2
+publish_deb 1.1 1.2
 H=$W/host
 mkroot_deb "$H"
 cp /etc/os-release "$H/etc/os-release"
@@ -209,7 +204,7 @@ expect_eq "reported to the server at once" "$(hstate "$D1" "$H")" succeeded
 stop_daemon
 
 step "a notice period of 4 s: the job runs when it ends"
-publish 1.1 1.2 1.3
+publish_deb 1.1 1.2 1.3
 sleep 1.1
 "$AGENT" run --once --refresh 1s --state-dir "$ST" --root "$H" >>"$W/agents.log" 2>&1 ||
 	fail "check-in: $(tail -5 "$W/agents.log")"
