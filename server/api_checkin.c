@@ -17,8 +17,9 @@ int api_checkin(struct fpd_req *r)
 	struct fp_checkin_result res = { 0 };
 	struct fp_jerr jerr;
 	struct fp_diag d;
+	const struct fp_store_feed *feed;
 	json_t *jobs = NULL;
-	int rc;
+	int rc, feed_rc;
 
 	if ((rc = fp_decode_checkin(r->body, r->body_len, &r->srv->cfg.limits, &req,
 				    &jerr)))
@@ -34,29 +35,39 @@ int api_checkin(struct fpd_req *r)
 			goto out;
 		}
 	}
-	/* Job results first: a bad one is refused before anything commits. */
-	fp_diag_init(&d, NULL);
-	rc = fpd_sched_checkin(r->srv, r->who.host_id,
-			       json_object_get(req.root, "job_results"),
-			       &req.state, r->now, NULL, &d);
-	if (rc) {
-		rc = d.msg[0] ? fpd_fail_diag(r, rc, &d) : rc;
-		goto out;
-	}
-	rc = st->ops->checkin(st, r->who.host_id, &req, r->now, &res);
-	if (rc == FP_EAUTH) {
-		rc = fpd_fail(r, rc, NULL, "host no longer enrolled");
-		goto out;
-	}
-	if (rc)
-		goto out;
+	/*
+	 * Job results first: a bad one is refused before anything commits.
+	 * Then the jobs due; what both changed commits with the check-in
+	 * (one transaction), before the answer goes out.
+	 */
 	jobs = json_array();
 	if (!jobs) {
 		rc = FP_ENOMEM;
 		goto out;
 	}
-	rc = fpd_sched_checkin(r->srv, r->who.host_id, NULL, &req.state, r->now,
-			       jobs, &d);
+	fp_diag_init(&d, NULL);
+	rc = fpd_sched_checkin(r->srv, r->who.host_id,
+			       json_object_get(req.root, "job_results"),
+			       &req.state, r->now, jobs, &d, &feed);
+	if (rc) {
+		fpd_sched_undeliver(r->srv, r->who.host_id);
+		rc = d.msg[0] ? fpd_fail_diag(r, rc, &d) : rc;
+		goto out;
+	}
+	rc = st->ops->checkin(st, r->who.host_id, &req, r->now, feed, &res,
+			      &feed_rc);
+	if (rc || feed_rc)
+		fpd_sched_undeliver(r->srv, r->who.host_id);
+	if (rc == FP_EAUTH) {
+		rc = fpd_fail(r, rc, NULL, "host no longer enrolled");
+		goto out;
+	}
+	if (!rc && feed_rc) {
+		rc = fpd_fail(r, feed_rc, NULL,
+			      "job results and jobs not stored (%s): send the check-in again",
+			      fp_strerror(feed_rc));
+		goto out;
+	}
 	if (rc)
 		goto out;
 	r->resp = json_pack("{s:s, s:s, s:I, s:O}", "status",

@@ -25,15 +25,10 @@ struct live {
 	struct resend *resend; /* by idx, ascending */
 	size_t n_resend;
 	struct fpd_rollbacks rb; /* rollbacks running (sched_rollback.h) */
-	/* written with the next save, in its transaction (texts: free()) */
-	struct fp_store_job *issued;
-	size_t n_issued, alloc_issued;
-	struct fp_store_report *reports;
-	size_t n_reports, alloc_reports;
-	size_t *dirty;      /* host indexes changed since the last save */
+	size_t *dirty;      /* host indexes changed since the last queueing */
 	size_t n_dirty, alloc_dirty;
-	bool saved_state;   /* body matches the store */
-	char *body;         /* the body last stored (jansson's allocator) */
+	bool all_dirty;     /* 'dirty' ran out of memory: every row */
+	bool saved_state;   /* body queued for the store as it is */
 };
 
 struct fpd_sched {
@@ -49,6 +44,18 @@ struct fpd_sched {
 	size_t n_policies;
 	struct fp_rollout_actions acts;
 	int64_t job_timeout; /* seconds; config [rollout] job_timeout */
+	/*
+	 * What waits for the store, in the order it happened (texts:
+	 * free()).  The store takes it all through 'feed', on its writer
+	 * thread, inside a check-in's transaction or a flush: a deployment
+	 * host costs no commit of its own.  pend_mu is never held while
+	 * waiting for anything, so the writer can always take.
+	 */
+	pthread_mutex_t pend_mu;
+	struct fp_store_batch pend;
+	size_t alloc_bodies, alloc_rows, alloc_jobs, alloc_reports;
+	bool resave; /* a batch was lost: store every deployment whole */
+	struct fp_store_feed feed;
 };
 
 static struct fpd_sched *sched_of(struct fpd_server *srv)
@@ -56,23 +63,31 @@ static struct fpd_sched *sched_of(struct fpd_server *srv)
 	return srv->sched;
 }
 
-static void pending_clear(struct live *l)
+static void batch_clear(struct fp_store_batch *b)
 {
-	for (size_t i = 0; i < l->n_issued; i++)
-		free((char *)l->issued[i].envelope); /* jansson's allocator */
-	for (size_t i = 0; i < l->n_reports; i++)
-		free((char *)l->reports[i].result);
-	l->n_issued = l->n_reports = 0;
+	for (size_t i = 0; i < b->n_bodies; i++)
+		free(b->bodies[i].body); /* jansson's allocator */
+	for (size_t i = 0; i < b->n_jobs; i++)
+		free((char *)b->jobs[i].envelope);
+	for (size_t i = 0; i < b->n_reports; i++)
+		free((char *)b->reports[i].result);
+	fp_free(b->bodies);
+	fp_free(b->rows);
+	fp_free(b->jobs);
+	fp_free(b->reports);
+	*b = (struct fp_store_batch){ 0 };
 }
 
-/* Room for one more element of a pending array. */
-static int pending_grow(void **v, size_t n, size_t *alloc, size_t size)
+/* Room for 'need' elements of a pending array; pend_mu held. */
+static int pending_reserve(void **v, size_t need, size_t *alloc, size_t size)
 {
-	size_t na = *alloc ? *alloc * 2 : 16;
+	size_t na = *alloc ? *alloc : 16;
 	void *nv;
 
-	if (n < *alloc)
+	if (need <= *alloc)
 		return 0;
+	while (na < need)
+		na *= 2;
 	nv = fp_reallocarray(*v, na, size);
 	if (!nv)
 		return FP_ENOMEM;
@@ -81,56 +96,68 @@ static int pending_grow(void **v, size_t n, size_t *alloc, size_t size)
 	return 0;
 }
 
-/* A job about to be handed out: stored with the next save. */
-static int queue_issued(struct live *l, const struct fp_job *job,
-			const json_t *env)
+/* A job about to be handed out: stored with the next feed. */
+static int queue_issued(struct fpd_sched *s, struct live *l,
+			const struct fp_job *job, const json_t *env)
 {
-	char *text;
+	char *text = json_dumps(env, JSON_COMPACT);
+	int rc = FP_ENOMEM;
 
-	if (pending_grow((void **)&l->issued, l->n_issued, &l->alloc_issued,
-			 sizeof(*l->issued)))
-		return FP_ENOMEM;
-	text = json_dumps(env, JSON_COMPACT);
 	if (!text)
 		return FP_ENOMEM;
-	l->issued[l->n_issued++] = (struct fp_store_job){
-		.job_id = job->job_id, .deployment_id = l->dep.id,
-		.host_id = job->host_id,
-		.action = fp_job_action_name(job->action), .envelope = text,
-		.issued_at = (int64_t)job->issued_at,
-		.expires_at = (int64_t)job->expires_at,
-	};
-	return 0;
+	pthread_mutex_lock(&s->pend_mu);
+	if (!pending_reserve((void **)&s->pend.jobs, s->pend.n_jobs + 1,
+			     &s->alloc_jobs, sizeof(*s->pend.jobs))) {
+		s->pend.jobs[s->pend.n_jobs++] = (struct fp_store_job){
+			.job_id = job->job_id, .deployment_id = l->dep.id,
+			.host_id = job->host_id,
+			.action = fp_job_action_name(job->action),
+			.envelope = text,
+			.issued_at = (int64_t)job->issued_at,
+			.expires_at = (int64_t)job->expires_at,
+		};
+		text = NULL;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->pend_mu);
+	free(text);
+	return rc;
 }
 
 /* A host's final report of its job (running/deferred are not stored). */
-static int queue_report(struct live *l, const struct fp_job_result *r,
+static int queue_report(struct fpd_sched *s, const struct fp_job_result *r,
 			int64_t now)
 {
 	char *text;
+	int rc = FP_ENOMEM;
 
 	if (r->status == FP_JOB_RUNNING || r->status == FP_JOB_DEFERRED)
 		return 0;
-	if (pending_grow((void **)&l->reports, l->n_reports, &l->alloc_reports,
-			 sizeof(*l->reports)))
-		return FP_ENOMEM;
 	text = fpd_job_result_text(r);
 	if (!text)
 		return FP_ENOMEM;
-	l->reports[l->n_reports++] = (struct fp_store_report){
-		r->job_id, fp_job_status_name(r->status), text, now
-	};
-	return 0;
+	pthread_mutex_lock(&s->pend_mu);
+	if (!pending_reserve((void **)&s->pend.reports, s->pend.n_reports + 1,
+			     &s->alloc_reports, sizeof(*s->pend.reports))) {
+		s->pend.reports[s->pend.n_reports++] = (struct fp_store_report){
+			r->job_id, fp_job_status_name(r->status), text, now
+		};
+		text = NULL;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->pend_mu);
+	free(text);
+	return rc;
 }
 
 /* The server's own reason a job failed ("timed out"). */
-static void queue_failure(struct live *l, int64_t job_id, const char *why,
+static void queue_failure(struct fpd_sched *s, int64_t job_id, const char *why,
 			  int64_t now)
 {
 	struct fp_job_result r;
 
 	fpd_job_failure(&r, job_id, why, now);
-	if (queue_report(l, &r, now))
+	if (queue_report(s, &r, now))
 		fpd_err("job %lld: cannot store its result (%s)",
 			(long long)job_id, why);
 	fp_job_result_release(&r);
@@ -146,11 +173,7 @@ static void live_free(struct live *l)
 		json_decref(l->resend[i].env);
 	fp_free(l->resend);
 	fpd_rb_release(&l->rb);
-	pending_clear(l);
-	fp_free(l->issued);
-	fp_free(l->reports);
 	fp_free(l->dirty);
-	free(l->body);
 	fp_free(l);
 }
 
@@ -181,7 +204,7 @@ static void mark(struct live *l, const struct fp_rollout_host *h)
 		size_t na = l->alloc_dirty ? l->alloc_dirty * 2 : 64;
 		void *nv = fp_reallocarray(l->dirty, na, sizeof(*l->dirty));
 		if (!nv) {
-			l->saved_state = false; /* save everything next time */
+			l->all_dirty = true; /* every row next time */
 			return;
 		}
 		l->dirty = nv;
@@ -191,59 +214,147 @@ static void mark(struct live *l, const struct fp_rollout_host *h)
 }
 
 /*
- * Write the body, the changed host rows (every row when 'all'), the
- * jobs issued and the results reported.  A host's change alone (a job
- * handed out, a result) leaves the body as it was stored: then it is not
- * encoded again, which would count every host of the deployment (the
- * stored counts are not read back).
+ * Queue for the store the body (when it changed; always when 'all'),
+ * the changed host rows (every row when 'all').  A host's change alone
+ * (a job handed out, a result) leaves the body as it was: then it is not
+ * encoded again, which would count every host of the deployment.
  */
-static int live_save(struct fpd_server *srv, struct live *l, bool all)
+static int live_queue(struct fpd_sched *s, struct live *l, bool all)
 {
-	struct fp_store *st = srv->store;
-	struct fp_rollout_host *rows = NULL;
-	size_t n = all ? l->dep.n_hosts : l->n_dirty;
-	char *body = l->saved_state && !all ? l->body : NULL;
-	json_t *j;
+	bool with_body;
+	size_t n;
+	char *body = NULL;
 	int rc = FP_ENOMEM;
 
-	if (body && n == 0 && l->n_issued == 0 && l->n_reports == 0)
+	all = all || l->all_dirty;
+	n = all ? l->dep.n_hosts : l->n_dirty;
+	with_body = all || !l->saved_state;
+	if (!with_body && n == 0)
 		return 0;
-	if (!body) {
-		j = fp_deployment_to_json(&l->dep, false);
+	if (with_body) {
+		json_t *j = fp_deployment_to_json(&l->dep, false);
 		body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!body)
 			return FP_ENOMEM;
 	}
-	if (!all) {
-		rows = fp_reallocarray(NULL, n ? n : 1, sizeof(*rows));
-		if (!rows)
-			goto out;
-		for (size_t i = 0; i < n; i++)
-			rows[i] = l->dep.hosts[l->dirty[i]];
-	}
-	rc = st->ops->deployment_save(st, l->dep.id,
-				      fp_dep_state_name(l->dep.state), body,
-				      all ? l->dep.hosts : rows, n, l->issued,
-				      l->n_issued, l->reports, l->n_reports);
-	if (rc) {
-		fpd_err("deployment %lld: cannot store its state: %s",
-			(long long)l->dep.id, fp_strerror(rc));
+	pthread_mutex_lock(&s->pend_mu);
+	if ((body && pending_reserve((void **)&s->pend.bodies,
+				     s->pend.n_bodies + 1, &s->alloc_bodies,
+				     sizeof(*s->pend.bodies))) ||
+	    pending_reserve((void **)&s->pend.rows, s->pend.n_rows + n,
+			    &s->alloc_rows, sizeof(*s->pend.rows)))
 		goto out;
+	if (body) {
+		s->pend.bodies[s->pend.n_bodies++] = (struct fp_store_dep_body){
+			l->dep.id, fp_dep_state_name(l->dep.state), body
+		};
+		body = NULL;
 	}
+	for (size_t i = 0; i < n; i++)
+		s->pend.rows[s->pend.n_rows++] = (struct fp_store_dep_row){
+			l->dep.id, l->dep.hosts[all ? i : l->dirty[i]]
+		};
 	l->n_dirty = 0;
-	pending_clear(l);
+	l->all_dirty = false;
 	l->saved_state = true;
-	if (body != l->body) {
-		free(l->body);
-		l->body = body;
-	}
-	body = NULL;
+	rc = 0;
 out:
-	fp_free(rows);
-	if (body != l->body)
-		free(body); /* jansson's allocator */
+	pthread_mutex_unlock(&s->pend_mu);
+	free(body); /* jansson's allocator */
+	if (rc)
+		fpd_err("deployment %lld: cannot queue its state: %s",
+			(long long)l->dep.id, fp_strerror(rc));
 	return rc;
+}
+
+/* The store takes what is pending (on its writer thread). */
+static int feed_take(void *ctx, struct fp_store_batch **ret)
+{
+	struct fpd_sched *s = ctx;
+	struct fp_store_batch *b;
+
+	*ret = NULL;
+	pthread_mutex_lock(&s->pend_mu);
+	if (!s->pend.n_bodies && !s->pend.n_rows && !s->pend.n_jobs &&
+	    !s->pend.n_reports) {
+		pthread_mutex_unlock(&s->pend_mu);
+		return 0;
+	}
+	b = fp_malloc(sizeof(*b));
+	if (b) {
+		*b = s->pend;
+		s->pend = (struct fp_store_batch){ 0 };
+		s->alloc_bodies = s->alloc_rows = s->alloc_jobs =
+			s->alloc_reports = 0;
+	}
+	pthread_mutex_unlock(&s->pend_mu);
+	*ret = b;
+	return b ? 0 : FP_ENOMEM;
+}
+
+/* Put a lost batch's jobs and reports back in front of what came since. */
+static int unshift(void **v, size_t *n, size_t *alloc, void *old,
+		   size_t n_old, size_t size)
+{
+	if (pending_reserve(v, *n + n_old, alloc, size))
+		return FP_ENOMEM;
+	memmove((char *)*v + n_old * size, *v, *n * size);
+	memcpy(*v, old, n_old * size);
+	*n += n_old;
+	return 0;
+}
+
+/*
+ * A batch came back from the store.  Not written: its jobs and reports
+ * go back in front; the bodies and rows may be older than what was
+ * queued since, so every deployment is queued whole at the next tick.
+ */
+static void feed_done(void *ctx, struct fp_store_batch *b, int rc)
+{
+	struct fpd_sched *s = ctx;
+
+	if (rc) {
+		fpd_err("rollout state not stored (%s): storing it again",
+			fp_strerror(rc));
+		pthread_mutex_lock(&s->pend_mu);
+		s->resave = true;
+		if (!unshift((void **)&s->pend.jobs, &s->pend.n_jobs,
+			     &s->alloc_jobs, b->jobs, b->n_jobs,
+			     sizeof(*b->jobs)))
+			b->n_jobs = 0; /* the texts moved */
+		if (!unshift((void **)&s->pend.reports, &s->pend.n_reports,
+			     &s->alloc_reports, b->reports, b->n_reports,
+			     sizeof(*b->reports)))
+			b->n_reports = 0;
+		pthread_mutex_unlock(&s->pend_mu);
+	}
+	batch_clear(b);
+	fp_free(b);
+}
+
+/* Write what is pending now; durable when it returns 0. */
+static int sched_flush(struct fpd_server *srv)
+{
+	struct fpd_sched *s = sched_of(srv);
+	return srv->store->ops->feed_write(srv->store, &s->feed);
+}
+
+static bool pending_any(struct fpd_sched *s)
+{
+	bool any;
+
+	pthread_mutex_lock(&s->pend_mu);
+	any = s->pend.n_bodies || s->pend.n_rows || s->pend.n_jobs ||
+	      s->pend.n_reports;
+	pthread_mutex_unlock(&s->pend_mu);
+	return any;
+}
+
+static int live_save(struct fpd_server *srv, struct live *l, bool all)
+{
+	int rc = live_queue(sched_of(srv), l, all);
+	return rc ? rc : sched_flush(srv);
 }
 
 static int live_add(struct fpd_sched *s, struct live *l)
@@ -334,7 +445,7 @@ static void carry_out(struct fpd_server *srv, struct live *l)
 			h = fp_deployment_host(&l->dep, a->host_id);
 			if (h) {
 				mark(l, h);
-				queue_failure(l, a->job_id, why,
+				queue_failure(s, a->job_id, why,
 					      (int64_t)h->updated_at);
 			}
 			fpd_warn("deployment %lld: host %lld job %lld %s",
@@ -857,8 +968,13 @@ out:
 void fpd_sched_tick(struct fpd_server *srv, int64_t now)
 {
 	struct fpd_sched *s = sched_of(srv);
+	bool resave;
 
 	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->pend_mu);
+	resave = s->resave;
+	s->resave = false;
+	pthread_mutex_unlock(&s->pend_mu);
 	for (size_t i = 0; i < s->n_policies; i++)
 		run_policy(srv, s, &s->policies[i], now);
 	for (size_t i = 0; i < s->n_lives; i++) {
@@ -869,6 +985,8 @@ void fpd_sched_tick(struct fpd_server *srv, int64_t now)
 
 		if (l->rb.n)
 			fpd_rb_tick(srv, l->dep.id, &l->rb, s->job_timeout, now);
+		if (resave)
+			live_queue(s, l, true);
 		if (before == FP_DEP_COMPLETED || before == FP_DEP_CANCELLED)
 			continue;
 		memcpy(prog, l->dep.progress, sizeof(prog));
@@ -879,8 +997,12 @@ void fpd_sched_tick(struct fpd_server *srv, int64_t now)
 		if (l->dep.state != before ||
 		    memcmp(prog, l->dep.progress, sizeof(prog)) != 0)
 			l->saved_state = false;
-		live_save(srv, l, false);
+		live_queue(s, l, false);
 	}
+	/* one commit for every deployment's changes (and nothing to do:
+	 * no transaction) */
+	if (pending_any(s))
+		sched_flush(srv);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -1082,7 +1204,7 @@ static int deliver(struct fpd_server *srv, struct live *l,
 		goto out;
 	}
 	/* Stored before the answer goes out: a restart sends the same bytes. */
-	if ((rc = queue_issued(l, &job, env))) {
+	if ((rc = queue_issued(s, l, &job, env))) {
 		json_decref(env);
 		goto out;
 	}
@@ -1138,7 +1260,7 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 			s->acts.n = 0;
 			if (fp_rollout_apply(&l->dep, &ev, &env, &s->acts, &rd) == 0)
 				mark(l, h);
-			rc = queue_report(l, &r, now);
+			rc = queue_report(s, &r, now);
 			if (rc) {
 				fp_job_result_release(&r);
 				return fp_diag_set(d, rc, 0, 0,
@@ -1161,11 +1283,13 @@ static int apply_results(struct fpd_server *srv, int64_t host_id,
 
 int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 		      const json_t *job_results, const struct fp_wstate *state,
-		      int64_t now, json_t *jobs, struct fp_diag *d)
+		      int64_t now, json_t *jobs, struct fp_diag *d,
+		      const struct fp_store_feed **ret_feed)
 {
 	struct fpd_sched *s = sched_of(srv);
 	int rc;
 
+	*ret_feed = NULL;
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->mu);
@@ -1193,13 +1317,36 @@ int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 	for (size_t i = 0; !rc && jobs && i < s->n_lives; i++)
 		if (s->lives[i]->rb.n)
 			rc = fpd_rb_deliver(&s->lives[i]->rb, host_id, now, jobs);
-	/* Results are durable before the check-in is answered. */
+	/*
+	 * For the store with the check-in's own transaction (ret_feed).
+	 * Whenever this check-in queued anything, even when another
+	 * check-in's transaction may take it first: a batch that fails
+	 * comes back before the next transaction, and must be in ours.
+	 */
 	for (size_t i = 0; !rc && i < s->n_lives; i++)
-		if (s->lives[i]->n_dirty || s->lives[i]->n_issued ||
-		    s->lives[i]->n_reports)
-			rc = live_save(srv, s->lives[i], false);
+		if (s->lives[i]->n_dirty || s->lives[i]->all_dirty ||
+		    !s->lives[i]->saved_state) {
+			rc = live_queue(s, s->lives[i], false);
+			*ret_feed = &s->feed;
+		}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
+}
+
+void fpd_sched_undeliver(struct fpd_server *srv, int64_t host_id)
+{
+	struct fpd_sched *s = sched_of(srv);
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->n_lives; i++) {
+		struct live *l = s->lives[i];
+		struct fp_rollout_host *h = fp_deployment_host(&l->dep, host_id);
+		if (h && h->state == FP_HOST_SENT)
+			l->delivered[h - l->dep.hosts] = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void *tick_main(void *arg)
@@ -1233,7 +1380,9 @@ static void sched_free(struct fpd_sched *s)
 	fp_free(s->windows);
 	fp_free(s->policies);
 	fp_rollout_actions_release(&s->acts);
+	batch_clear(&s->pend);
 	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->pend_mu);
 	pthread_mutex_destroy(&s->mu);
 	fp_free(s);
 }
@@ -1246,7 +1395,9 @@ int fpd_sched_start(struct fpd_server *srv)
 	if (!s)
 		return FP_ENOMEM;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->pend_mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	s->feed = (struct fp_store_feed){ feed_take, feed_done, s };
 	fp_rollout_actions_init(&s->acts);
 	s->job_timeout = srv->cfg.job_timeout;
 	srv->sched = s;
@@ -1256,8 +1407,11 @@ int fpd_sched_start(struct fpd_server *srv)
 		goto fail;
 	}
 	for (size_t i = 0; i < s->n_lives; i++)
-		if (s->lives[i]->n_dirty && (rc = live_save(srv, s->lives[i], false)))
+		if ((s->lives[i]->n_dirty || !s->lives[i]->saved_state) &&
+		    (rc = live_queue(s, s->lives[i], false)))
 			goto fail;
+	if (pending_any(s) && (rc = sched_flush(srv)))
+		goto fail;
 	if (pthread_create(&s->thread, NULL, tick_main, srv)) {
 		rc = FP_EINTERNAL;
 		goto fail;
@@ -1283,7 +1437,9 @@ void fpd_sched_stop(struct fpd_server *srv)
 	if (s->running)
 		pthread_join(s->thread, NULL);
 	for (size_t i = 0; i < s->n_lives; i++)
-		live_save(srv, s->lives[i], false);
+		live_queue(s, s->lives[i], false);
+	if (pending_any(s) && sched_flush(srv))
+		fpd_err("rollout state not stored at stop");
 	srv->sched = NULL;
 	sched_free(s);
 }

@@ -26,6 +26,7 @@
 #define FPD_MAX_JOB_RESULTS 256
 
 struct fpd_server;
+struct fp_store_feed;
 
 /* Load windows, policies and deployments, start the tick thread. */
 int fpd_sched_start(struct fpd_server *srv);
@@ -36,14 +37,18 @@ int fpd_sched_reload(struct fpd_server *srv);
 
 /*
  * A host checked in: apply its "job_results" (validated here; FP_EINVAL
- * with the path in 'd'; NULL: none), store them, then append the signed
- * jobs due for it to 'jobs' (NULL: none).  The check-in handler applies
- * results before it commits the check-in and asks for jobs after, so a
- * failed commit never loses a job it would have handed out.
+ * with the path in 'd'; NULL: none), then append the signed jobs due for
+ * it to 'jobs' (NULL: none).  What that changed waits for the store:
+ * *ret_feed (NULL when nothing waits) goes to the store's check-in, so
+ * the results and the jobs issued commit with the check-in, before the
+ * answer.  When that check-in fails, fpd_sched_undeliver() takes the
+ * jobs back: they go out again at the host's next check-in.
  */
 int fpd_sched_checkin(struct fpd_server *srv, int64_t host_id,
 		      const json_t *job_results, const struct fp_wstate *state,
-		      int64_t now, json_t *jobs, struct fp_diag *d);
+		      int64_t now, json_t *jobs, struct fp_diag *d,
+		      const struct fp_store_feed **ret_feed);
+void fpd_sched_undeliver(struct fpd_server *srv, int64_t host_id);
 
 /*
  * Create a deployment from an API body (see docs/api.md) or a policy

@@ -95,6 +95,51 @@ struct fp_store_report {
 	int64_t reported_at;
 };
 
+/* A deployment's body (its JSON without hosts) and state. */
+struct fp_store_dep_body {
+	int64_t id;
+	const char *state; /* fp_dep_state_name */
+	char *body;
+};
+
+/* A host row of a deployment. */
+struct fp_store_dep_row {
+	int64_t deployment_id;
+	struct fp_rollout_host h;
+};
+
+/*
+ * Rollout writes gathered by the scheduler, written in this order in
+ * one transaction: bodies, host rows, jobs issued (a job id issued again
+ * replaces its row), job reports (a report of an unknown job is
+ * dropped).  Later entries for the same row win.
+ */
+struct fp_store_batch {
+	struct fp_store_dep_body *bodies;
+	size_t n_bodies;
+	struct fp_store_dep_row *rows;
+	size_t n_rows;
+	struct fp_store_job *jobs;
+	size_t n_jobs;
+	struct fp_store_report *reports;
+	size_t n_reports;
+};
+
+/*
+ * Where batches come from.  take() is asked inside the store's write
+ * transaction, on the store's own thread, and sets NULL when there is
+ * nothing; it must not wait for anything that waits for the store.  On
+ * that same thread, done() gets the batch back: with an error as soon as
+ * writing it failed (before any later take(), even in the same
+ * transaction), else after the commit, with 0 when it is durable or an
+ * error when the commit failed (before the next transaction's take()).
+ */
+struct fp_store_feed {
+	int (*take)(void *ctx, struct fp_store_batch **ret);
+	void (*done)(void *ctx, struct fp_store_batch *b, int rc);
+	void *ctx;
+};
+
 struct fp_store_ops {
 	const char *name;
 	void (*close)(struct fp_store *st);
@@ -141,10 +186,17 @@ struct fp_store_ops {
 	/* host credential -> principal; FP_EAUTH when unknown */
 	int (*host_auth)(struct fp_store *st, const char *cred_hash,
 			 struct fp_principal *ret);
-	/* Apply a check-in (sorts req->pkgs).  Durable when it returns 0. */
+	/*
+	 * Apply a check-in (sorts req->pkgs).  Durable when it returns 0.
+	 * With a feed (may be NULL), what the feed gives is written in the
+	 * same transaction, after the check-in and whether or not the
+	 * check-in itself succeeded: FP_ESTORE (or the feed's error) in
+	 * *ret_feed_rc when it was not written.
+	 */
 	int (*checkin)(struct fp_store *st, int64_t host_id,
 		       struct fp_checkin *req, int64_t now,
-		       struct fp_checkin_result *ret);
+		       const struct fp_store_feed *feed,
+		       struct fp_checkin_result *ret, int *ret_feed_rc);
 	int (*host_list)(struct fp_store *st, const struct fp_host_filter *f,
 			 json_t **ret);
 	/* by id (when 'ref' is all digits) or hostname */
@@ -207,17 +259,10 @@ struct fp_store_ops {
 	int (*deployment_new_id)(struct fp_store *st, int64_t now,
 				 int64_t *ret_id);
 	/*
-	 * Store the body, the given host rows, jobs issued and job reports
-	 * (as jobs_issue and job_report; a report of an unknown job is
-	 * dropped) in one transaction.
+	 * Write what a feed gives (struct fp_store_feed), durably: a
+	 * transaction of its own, shared with whatever else is queued.
 	 */
-	int (*deployment_save)(struct fp_store *st, int64_t id,
-			       const char *state, const char *body,
-			       const struct fp_rollout_host *hosts,
-			       size_t n_hosts,
-			       const struct fp_store_job *jobs, size_t n_jobs,
-			       const struct fp_store_report *reports,
-			       size_t n_reports);
+	int (*feed_write)(struct fp_store *st, const struct fp_store_feed *f);
 	/* array of bodies, by id */
 	int (*deployment_list)(struct fp_store *st, json_t **ret);
 	/* the host rows of one deployment, appended to 'dep' */

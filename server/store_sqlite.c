@@ -371,20 +371,46 @@ static void *writer_main(void *arg)
 			sq_setcache_clear(s->wconn->sets);
 			failed = true;
 		}
+		for (j = batch; j; j = j->next)
+			if (j->after)
+				j->after(j->arg, failed ? FP_ESTORE : j->rc);
 		finish_jobs(s, batch, failed);
 	}
 	return NULL;
 }
 
-static void enqueue(struct sq_store *s, struct sq_job *j)
+/* Append to the queue; q_mu held. */
+static void enqueue_locked(struct sq_store *s, struct sq_job *j)
 {
-	pthread_mutex_lock(&s->q_mu);
 	if (s->q_tail)
 		s->q_tail->next = j;
 	else
 		s->q_head = j;
 	s->q_tail = j;
 	pthread_cond_signal(&s->q_cv);
+}
+
+static void enqueue(struct sq_store *s, struct sq_job *j)
+{
+	pthread_mutex_lock(&s->q_mu);
+	enqueue_locked(s, j);
+}
+
+void sq_write_jobs(struct sq_store *s, struct sq_job *jobs, size_t n)
+{
+	pthread_mutex_lock(&s->q_mu);
+	for (size_t i = 0; i < n; i++) {
+		pthread_cond_init(&jobs[i].cv, NULL);
+		jobs[i].next = NULL;
+		jobs[i].done = false;
+		enqueue_locked(s, &jobs[i]);
+	}
+	/* in order: the last is done when all are */
+	while (n && !jobs[n - 1].done)
+		pthread_cond_wait(&jobs[n - 1].cv, &s->q_mu);
+	pthread_mutex_unlock(&s->q_mu);
+	for (size_t i = 0; i < n; i++)
+		pthread_cond_destroy(&jobs[i].cv);
 }
 
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *, void *), void *arg)
@@ -1030,7 +1056,7 @@ const struct fp_store_ops sq_ops = {
 	.rollout_delete = sq_rollout_delete,
 	.rollout_list = sq_rollout_list,
 	.deployment_new_id = sq_deployment_new_id,
-	.deployment_save = sq_deployment_save,
+	.feed_write = sq_feed_write,
 	.deployment_list = sq_deployment_list,
 	.deployment_hosts = sq_deployment_hosts,
 	.jobs_issue = sq_jobs_issue,

@@ -69,6 +69,8 @@ struct sq_job {
 	int rc;
 	bool done;
 	bool detached; /* nobody waits: the writer frees it (and arg) */
+	/* on the writer, after the commit or its failure: rc as returned */
+	void (*after)(void *arg, int rc);
 	pthread_cond_t cv;
 	struct sq_job *next;
 };
@@ -102,6 +104,12 @@ void sq_reader_put(struct sq_store *s, struct sq_conn *c);
 
 /* Run fn(conn, arg) on the writer; returns fn's result after commit. */
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *, void *), void *arg);
+/*
+ * Run 'n' writes in order, each in its own savepoint, in as
+ * few transactions as the queue allows; wait for all of them.  Each
+ * job's result is in its rc.
+ */
+void sq_write_jobs(struct sq_store *s, struct sq_job *jobs, size_t n);
 /* Queue a write nobody waits for; 'arg' is freed with fp_free after. */
 void sq_write_detached(struct sq_store *s,
 		       int (*fn)(struct sq_conn *, void *), void *arg);
@@ -137,7 +145,8 @@ int sq_enroll(struct fp_store *st, const char *secret_hash,
 int sq_host_auth(struct fp_store *st, const char *cred_hash,
 		 struct fp_principal *ret);
 int sq_checkin(struct fp_store *st, int64_t host_id, struct fp_checkin *req,
-	       int64_t now, struct fp_checkin_result *ret);
+	       int64_t now, const struct fp_store_feed *feed,
+	       struct fp_checkin_result *ret, int *ret_feed_rc);
 int sq_host_list(struct fp_store *st, const struct fp_host_filter *f,
 		 json_t **ret);
 int sq_host_get(struct fp_store *st, const char *ref, int64_t stale_before,
@@ -165,11 +174,14 @@ int sq_rollout_put(struct fp_store *st, const char *kind, const char *name,
 int sq_rollout_delete(struct fp_store *st, const char *kind, const char *name);
 int sq_rollout_list(struct fp_store *st, const char *kind, json_t **ret);
 int sq_deployment_new_id(struct fp_store *st, int64_t now, int64_t *ret_id);
-int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
-		       const char *body, const struct fp_rollout_host *hosts,
-		       size_t n_hosts, const struct fp_store_job *jobs,
-		       size_t n_jobs, const struct fp_store_report *reports,
-		       size_t n_reports);
+int sq_feed_write(struct fp_store *st, const struct fp_store_feed *f);
+/* The feed's job for sq_write_jobs; 'a' lives until it returns. */
+struct sq_feed_arg {
+	const struct fp_store_feed *feed;
+	struct fp_store_batch *batch;
+};
+void sq_feed_job_init(struct sq_job *j, struct sq_feed_arg *a,
+		      const struct fp_store_feed *f);
 int sq_deployment_list(struct fp_store *st, json_t **ret);
 int sq_deployment_hosts(struct fp_store *st, int64_t id,
 			struct fp_deployment *dep);

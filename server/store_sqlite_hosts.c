@@ -1030,9 +1030,12 @@ static int delta_key(const struct fp_checkin *req, char out[65])
 }
 
 int sq_checkin(struct fp_store *st, int64_t host_id, struct fp_checkin *req,
-	       int64_t now, struct fp_checkin_result *ret)
+	       int64_t now, const struct fp_store_feed *feed,
+	       struct fp_checkin_result *ret, int *ret_feed_rc)
 {
 	struct checkin_arg a = { .host_id = host_id, .now = now, .req = req };
+	struct sq_job jobs[2] = { { .fn = checkin_job, .arg = &a } };
+	struct sq_feed_arg fa;
 	char uh[65], dh[65], sh[65], kh[65];
 	char *details = NULL, *state = NULL;
 	int rc = FP_ENOMEM;
@@ -1054,10 +1057,19 @@ int sq_checkin(struct fp_store *st, int64_t host_id, struct fp_checkin *req,
 		a.delta_key = kh;
 	a.state = state;
 	a.state_hash = sh;
-	rc = sq_write((struct sq_store *)st, checkin_job, &a);
+	/* the feed in the same transaction: one commit for both */
+	if (feed)
+		sq_feed_job_init(&jobs[1], &fa, feed);
+	sq_write_jobs((struct sq_store *)st, jobs, feed ? 2 : 1);
+	rc = jobs[0].rc;
 	if (!rc)
 		*ret = a.res;
+	if (ret_feed_rc)
+		*ret_feed_rc = feed ? jobs[1].rc : 0;
 out:
+	/* not written when it never reached the writer */
+	if (ret_feed_rc && !jobs[0].done)
+		*ret_feed_rc = rc;
 	free(details);
 	free(state);
 	return rc;

@@ -6,6 +6,8 @@
  * is never rewritten whole; host selection for rings.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "fleetpatch/util.h"
@@ -108,47 +110,37 @@ int sq_deployment_new_id(struct fp_store *st, int64_t now, int64_t *ret_id)
 	return rc;
 }
 
-struct dep_save_arg {
-	int64_t id;
-	const char *state, *body;
-	const struct fp_rollout_host *hosts;
-	size_t n;
-	const struct fp_store_job *jobs;
-	size_t n_jobs;
-	const struct fp_store_report *reports;
-	size_t n_reports;
-};
-
 static int jobs_insert(struct sq_conn *c, const struct fp_store_job *jobs,
 		       size_t n);
 static int reports_update(struct sq_conn *c,
 			  const struct fp_store_report *reports, size_t n,
 			  bool must_exist);
 
-static int dep_save_job(struct sq_conn *c, void *arg)
+static int batch_write(struct sq_conn *c, const struct fp_store_batch *b)
 {
-	struct dep_save_arg *a = arg;
-	sqlite3_stmt *q = sq_stmt(c, SQ_DEP_SAVE,
-		"UPDATE deployments SET state = ?, body = ? WHERE id = ?");
+	sqlite3_stmt *q = b->n_bodies ? sq_stmt(c, SQ_DEP_SAVE,
+		"UPDATE deployments SET state = ?, body = ? WHERE id = ?") : NULL;
 	int rc;
 
-	if (!q)
+	if (b->n_bodies && !q)
 		return FP_ESTORE;
-	sq_bind_text(q, 1, a->state);
-	sq_bind_text(q, 2, a->body);
-	sqlite3_bind_int64(q, 3, a->id);
-	if ((rc = sq_exec_changed(q)))
-		return rc;
-	q = sq_stmt(c, SQ_DEP_HOST,
+	for (size_t i = 0; i < b->n_bodies; i++) {
+		sq_bind_text(q, 1, b->bodies[i].state);
+		sq_bind_text(q, 2, b->bodies[i].body);
+		sqlite3_bind_int64(q, 3, b->bodies[i].id);
+		if ((rc = sq_exec(q)))
+			return rc;
+	}
+	q = b->n_rows ? sq_stmt(c, SQ_DEP_HOST,
 		"INSERT INTO deployment_hosts(deployment_id, host_id, ring, state,"
 		" job_id, attempts, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 		" ON CONFLICT(deployment_id, host_id) DO UPDATE SET ring = ?3,"
-		" state = ?4, job_id = ?5, attempts = ?6, updated_at = ?7");
-	if (!q)
+		" state = ?4, job_id = ?5, attempts = ?6, updated_at = ?7") : NULL;
+	if (b->n_rows && !q)
 		return FP_ESTORE;
-	for (size_t i = 0; i < a->n; i++) {
-		const struct fp_rollout_host *h = &a->hosts[i];
-		sqlite3_bind_int64(q, 1, a->id);
+	for (size_t i = 0; i < b->n_rows; i++) {
+		const struct fp_rollout_host *h = &b->rows[i].h;
+		sqlite3_bind_int64(q, 1, b->rows[i].deployment_id);
 		sqlite3_bind_int64(q, 2, h->host_id);
 		sqlite3_bind_int(q, 3, h->ring);
 		sqlite3_bind_int(q, 4, h->state);
@@ -158,20 +150,70 @@ static int dep_save_job(struct sq_conn *c, void *arg)
 		if ((rc = sq_exec(q)))
 			return rc;
 	}
-	if ((rc = jobs_insert(c, a->jobs, a->n_jobs)))
+	if ((rc = jobs_insert(c, b->jobs, b->n_jobs)))
 		return rc;
-	return reports_update(c, a->reports, a->n_reports, false);
+	return reports_update(c, b->reports, b->n_reports, false);
 }
 
-int sq_deployment_save(struct fp_store *st, int64_t id, const char *state,
-		       const char *body, const struct fp_rollout_host *hosts,
-		       size_t n_hosts, const struct fp_store_job *jobs,
-		       size_t n_jobs, const struct fp_store_report *reports,
-		       size_t n_reports)
+/*
+ * Test-only FLEETPATCH_TEST_FAIL_FEED=PATH: while PATH exists, every
+ * batch fails after its rows went in, so the transaction rolls them
+ * back.  The tests' stand-in for a disk that fails (SQLite reuses its
+ * WAL file, so a full disk does not reliably fail a write), to show that
+ * nothing is lost.
+ */
+static bool test_fail_feed(void)
 {
-	struct dep_save_arg a = { id, state, body, hosts, n_hosts, jobs, n_jobs,
-				  reports, n_reports };
-	return sq_write((struct sq_store *)st, dep_save_job, &a);
+	const char *path = getenv("FLEETPATCH_TEST_FAIL_FEED");
+	return path && path[0] && access(path, F_OK) == 0;
+}
+
+static int feed_job(struct sq_conn *c, void *arg)
+{
+	struct sq_feed_arg *a = arg;
+	int rc = a->feed->take(a->feed->ctx, &a->batch);
+
+	if (rc || !a->batch)
+		return rc;
+	rc = batch_write(c, a->batch);
+	if (!rc && test_fail_feed())
+		rc = FP_ESTORE;
+	if (rc) {
+		/*
+		 * Back to the feed at once, before a later job of this same
+		 * transaction takes: that check-in's data may be in this
+		 * batch, and it must not commit without it.
+		 */
+		a->feed->done(a->feed->ctx, a->batch, rc);
+		a->batch = NULL;
+	}
+	return rc;
+}
+
+static void feed_after(void *arg, int rc)
+{
+	struct sq_feed_arg *a = arg;
+
+	if (a->batch)
+		a->feed->done(a->feed->ctx, a->batch, rc);
+	a->batch = NULL;
+}
+
+void sq_feed_job_init(struct sq_job *j, struct sq_feed_arg *a,
+		      const struct fp_store_feed *f)
+{
+	*a = (struct sq_feed_arg){ .feed = f };
+	*j = (struct sq_job){ .fn = feed_job, .arg = a, .after = feed_after };
+}
+
+int sq_feed_write(struct fp_store *st, const struct fp_store_feed *f)
+{
+	struct sq_feed_arg a;
+	struct sq_job j;
+
+	sq_feed_job_init(&j, &a, f);
+	sq_write_jobs((struct sq_store *)st, &j, 1);
+	return j.rc;
 }
 
 int sq_deployment_list(struct fp_store *st, json_t **ret)

@@ -107,14 +107,6 @@ wait_until() {
 	done
 }
 
-# result_checkin CRED MID SEQ JOB STATUS [PACKAGES-JSON]
-result_checkin() {
-	"$HELPER" body --machine-id "$2" --hostname x --unchanged --seq "$3" \
-		--marker 1 --packages 5 |
-		jq -c --argjson j "$4" --arg s "$5" --argjson p "${6:-[]}" \
-			'. + {job_results: [{job_id: $j, status: $s, packages: $p}]}' >"$T/ck.json"
-	api POST /api/v1/agent/checkin "$1" "@$T/ck.json"
-}
 # a malformed result is refused with its path, nothing applied
 "$HELPER" body --machine-id m-0001 --hostname x --unchanged --seq 5 --marker 1 --packages 5 |
 	jq -c '. + {job_results: [{job_id: 1, status: "done"}]}' >"$T/ck.json"

@@ -129,3 +129,13 @@ checkin() {
 		--hostname "${CK_HN:-test-host}" "$@" >"$T/checkin.json"
 	api POST /api/v1/agent/checkin "$_cred" "@$T/checkin.json"
 }
+
+# result_checkin CRED MID SEQ JOB STATUS [PACKAGES-JSON]: an unchanged
+# check-in of the marker inventory carrying one job result
+result_checkin() {
+	"$HELPER" body --machine-id "$2" --hostname x --unchanged --seq "$3" \
+		--marker 1 --packages 5 |
+		jq -c --argjson j "$4" --arg s "$5" --argjson p "${6:-[]}" \
+			'. + {job_results: [{job_id: $j, status: $s, packages: $p}]}' >"$T/ck.json"
+	api POST /api/v1/agent/checkin "$1" "@$T/ck.json"
+}
