@@ -46,7 +46,7 @@
 
  */
 #define AGENT_PINNED_KEY_FILE "server.pub"
-#define AGENT_DEFER_SECONDS 3600
+#define AGENT_DEFER_SECONDS FP_JOB_DEFER_DEFAULT
 #define AGENT_SENT_DIR "sent"
 #define AGENT_SENT_MAX 512
 

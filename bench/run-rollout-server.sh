@@ -3,8 +3,11 @@
 # (bench/loadgen, rollout phase): HOSTS hosts in three rings (RING1 % and
 # RING2 % by group, the rest), checking in at RATE per minute.  First a
 # baseline (the same check-ins, no deployment), then the deployment of one
-# package until every ring is done; fleetpatchd's CPU (/proc/PID/stat) is
-# measured over both.  Target: the deployment adds under 10% of one core.
+# package until every ring is done, then the baseline again; fleetpatchd's
+# CPU (/proc/PID/stat) is measured over each, and the deployment compared
+# with the mean of the two baselines (the machine is shared and its speed
+# drifts over half an hour).  Target: the deployment adds under 10% of
+# one core.
 # Fails when the deployment did not complete through every ring or a
 # result went missing.  Usage: bench/run-rollout-server.sh BUILD_DIR
 # Knobs (environment): FP_BENCH_HOSTS (100000), FP_BENCH_RATE (10000
@@ -132,16 +135,26 @@ echo "## deployment of $pkg through three rings at $rate check-ins/min"
 dep=$(cli deploy create --rings bench-ring1,bench-ring2,bench-ring3 \
 	--package "$pkg" --name "bench $pkg" --json | jq .id)
 measure "$limit"
-dep_cpu=$cpu dep_secs=$secs
+dep_cpu=$cpu dep_secs=$secs dep_per_ring=$per_ring
 cp "$T/lg.json" "$T/dep-lg.json"
 cli deploy show "$dep" --json >"$T/dep.json"
+
+# The machine is shared and drifts over half an hour: the baseline again
+# after the deployment, and the deployment compared with their mean.
+echo "## baseline again after the deployment: ${base_secs}s"
+before_cpu=$base_cpu dep_id=$dep dep=
+measure "$base_secs"
+after_cpu=$cpu
+base_cpu=$(echo "$before_cpu $after_cpu" | awk '{ printf "%.2f", ($1 + $2) / 2 }')
+echo "fleetpatchd CPU $after_cpu% of one core over ${secs}s ($(jq .checkins_per_minute "$T/lg.json") check-ins/min); baselines before and after: mean $base_cpu%"
+dep=$dep_id per_ring=$dep_per_ring
 jq -c '{checkins, checkins_per_minute, reports, jobs, jobs_dropped, results, results_failed, results_pending, errors}' "$T/dep-lg.json"
 jq -r '.rings[] | "ring \(.name): \(.state), \(.counts.total) hosts, \(.counts.succeeded) succeeded, \(.counts.failed) failed, started \(.started_at // "-"), finished \(.finished_at // "-")"' "$T/dep.json"
 promotions=$(jq '[.rings[] | select(.state == "promoted" or .state == "done")] | length - 1' "$T/dep.json")
 took=$(jq -r 'if .finished_at and .approved_at then ((.finished_at | fromdate) - (.approved_at | fromdate)) else "-" end' "$T/dep.json")
 added=$(echo "$dep_cpu $base_cpu" | awk '{ printf "%.2f", $1 - $2 }')
 ratio=$(echo "$dep_cpu $base_cpu" | awk '{ printf "%.2f", ($2 > 0 ? $1 / $2 : 0) }')
-echo "fleetpatchd CPU: baseline $base_cpu%, deployment $dep_cpu% over ${dep_secs}s (x$ratio): added $added% of one core (target < 10%)"
+echo "fleetpatchd CPU: baseline $base_cpu% (before $before_cpu%, after $after_cpu%), deployment $dep_cpu% over ${dep_secs}s (x$ratio): added $added% of one core (target < 10%)"
 for seg in $per_ring; do
 	echo "$seg $base_cpu" | awk -F'[: ]' '{ printf "while ring %s ran: %s%% of one core over %ss, added %.2f%%\n", $1, $2, $3, $2 - $4 }'
 done
@@ -157,7 +170,9 @@ finished=$(jq '[.rings[].counts | .succeeded + .failed + .rolled_back] | add' "$
 	--argjson peak "$peak" --arg per_ring "$per_ring" \
 	--argjson promotions "$promotions" --arg took "$took" \
 	--slurpfile lg "$T/dep-lg.json" --slurpfile dep "$T/dep.json" \
-	'{baseline_cpu: $base, deployment_cpu: $cpu, added_cpu: $added,
+	--argjson before "$before_cpu" --argjson after "$after_cpu" \
+	'{baseline_cpu: $base, baseline_before: $before, baseline_after: $after,
+	  deployment_cpu: $cpu, added_cpu: $added,
 	  seconds: $secs, promotions: $promotions, took: $took,
 	  added_cpu_peak_ring: $peak, per_ring: $per_ring,
 	  loadgen: $lg[0], state: $dep[0].state, reason: $dep[0].reason,

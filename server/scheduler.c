@@ -1142,6 +1142,25 @@ static const struct fp_window *window_named(struct fpd_sched *s,
 	return NULL;
 }
 
+/*
+ * When a job expires: a day after it is issued, or later when its users
+ * may keep it waiting longer (until its deadline, or through every
+ * deferral they are allowed), since an agent refuses an expired job and
+ * a deferral within the limits must not turn into a failure.  At most
+ * FP_JOB_MAX_LIFETIME.
+ */
+static time_t job_expiry(const struct fp_job *job, int64_t now)
+{
+	int64_t defer = job->defer_seconds > 0 ? job->defer_seconds
+					       : FP_JOB_DEFER_DEFAULT;
+	int64_t life = (int64_t)job->allow_deferrals * defer + FPD_JOB_LIFETIME;
+
+	if ((int64_t)job->deadline - now + FPD_JOB_LIFETIME > life)
+		life = (int64_t)job->deadline - now + FPD_JOB_LIFETIME;
+	return (time_t)(now + (life < FP_JOB_MAX_LIFETIME ? life
+							  : FP_JOB_MAX_LIFETIME));
+}
+
 /* Sign the job of host 'h' into 'jobs'; skip hosts with nothing to do. */
 static int deliver(struct fpd_server *srv, struct live *l,
 		   struct fp_rollout_host *h, const struct fp_wstate *state,
@@ -1181,7 +1200,6 @@ static int deliver(struct fpd_server *srv, struct live *l,
 	job.host_id = h->host_id;
 	job.deployment_id = dep->id;
 	job.issued_at = (time_t)now;
-	job.expires_at = (time_t)(now + FPD_JOB_LIFETIME);
 	job.action = FP_JOB_INSTALL;
 	job.pre_hook = dep->pre_hook;
 	job.n_pre_hook = dep->n_pre_hook;
@@ -1193,6 +1211,7 @@ static int deliver(struct fpd_server *srv, struct live *l,
 	job.reboot = ring->reboot;
 	job.deadline = fp_rollout_host_deadline(dep, h->ring);
 	job.allow_deferrals = dep->allow_deferrals;
+	job.expires_at = job_expiry(&job, now);
 	if (w && fp_window_next(w, now, &open, &close) == 0) {
 		job.window_start = (time_t)open;
 		job.window_end = (time_t)close;

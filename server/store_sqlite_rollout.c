@@ -297,18 +297,19 @@ static int reports_update(struct sq_conn *c,
 			  bool must_exist)
 {
 	sqlite3_stmt *q = n ? sq_stmt(c, SQ_JOB_REPORT,
-		"UPDATE deployment_jobs SET status = ?, result = ?,"
-		" reported_at = ? WHERE job_id = ?") : NULL;
+		"INSERT OR REPLACE INTO job_reports(job_id, status, result,"
+		" reported_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS("
+		"SELECT 1 FROM deployment_jobs WHERE job_id = ?1)") : NULL;
 	int rc = 0;
 
 	if (n && !q)
 		return FP_ESTORE;
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct fp_store_report *r = &reports[i];
-		sq_bind_text(q, 1, r->status);
-		sq_bind_text(q, 2, r->result);
-		sqlite3_bind_int64(q, 3, r->reported_at);
-		sqlite3_bind_int64(q, 4, r->job_id);
+		sqlite3_bind_int64(q, 1, r->job_id);
+		sq_bind_text(q, 2, r->status);
+		sq_bind_text(q, 3, r->result);
+		sqlite3_bind_int64(q, 4, r->reported_at);
 		rc = must_exist ? sq_exec_changed(q) : sq_exec(q);
 	}
 	return rc;
@@ -380,17 +381,19 @@ int sq_job_list(struct fp_store *st, int64_t deployment_id,
 	/* Envelopes only for the unreported: nobody reads the others'. */
 	if (unreported_only)
 		return sq_read_list((struct sq_store *)st, SQ_JOB_LIST_OPEN,
-				    "SELECT job_id, host_id, action, envelope,"
-				    " issued_at, expires_at, status, result,"
-				    " reported_at FROM deployment_jobs"
-				    " WHERE deployment_id = ? AND status IS NULL"
-				    " ORDER BY host_id, job_id",
+				    "SELECT j.job_id, host_id, action, envelope,"
+				    " issued_at, expires_at, NULL, NULL, NULL"
+				    " FROM deployment_jobs j WHERE deployment_id = ?"
+				    " AND NOT EXISTS(SELECT 1 FROM job_reports r"
+				    " WHERE r.job_id = j.job_id)"
+				    " ORDER BY host_id, j.job_id",
 				    bind_id, &deployment_id, job_row, ret);
 	return sq_read_list((struct sq_store *)st, SQ_JOB_LIST,
-			    "SELECT job_id, host_id, action, NULL, issued_at,"
-			    " expires_at, status, result, reported_at"
-			    " FROM deployment_jobs WHERE deployment_id = ?"
-			    " ORDER BY host_id, job_id",
+			    "SELECT j.job_id, host_id, action, NULL, issued_at,"
+			    " expires_at, r.status, r.result, r.reported_at"
+			    " FROM deployment_jobs j LEFT JOIN job_reports r"
+			    " ON r.job_id = j.job_id WHERE deployment_id = ?"
+			    " ORDER BY host_id, j.job_id",
 			    bind_id, &deployment_id, job_row, ret);
 }
 

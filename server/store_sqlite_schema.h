@@ -185,6 +185,24 @@ static const char *const sq_migrations[] = {
 	" result TEXT,"
 	" reported_at INTEGER);"
 	"CREATE INDEX deployment_jobs_dep ON deployment_jobs(deployment_id, host_id);",
+	/*
+	 * 6: job reports in a table of their own.  Written into the job's
+	 * row they grew it in place, at random places in the table: B-tree
+	 * splits that swap page numbers, each through a temporary page
+	 * number past 1 GiB, after which SQLite's commit walks the writer's
+	 * whole page cache (pcache1 truncation).  Reports arrive in about
+	 * job id order, so this table mostly appends.  The old columns stay
+	 * (NULL): SQLite cannot drop a column of an indexed table cheaply.
+	 */
+	"CREATE TABLE job_reports("
+	" job_id INTEGER PRIMARY KEY,"
+	" status TEXT NOT NULL,"
+	" result TEXT,"
+	" reported_at INTEGER NOT NULL);"
+	"INSERT INTO job_reports SELECT job_id, status, result, reported_at"
+	" FROM deployment_jobs WHERE status IS NOT NULL;"
+	"UPDATE deployment_jobs SET status = NULL, result = NULL,"
+	" reported_at = NULL WHERE status IS NOT NULL;",
 };
 
 #endif

@@ -64,6 +64,8 @@
 #define FP_JOB_NONCE_HEX 33 /* 32 hex chars + NUL */
 /* The longest a job may live (expires_at - issued_at): bounds replay stores. */
 #define FP_JOB_MAX_LIFETIME ((int64_t)31 * 86400)
+/* How long one user deferral postpones a job without "defer_seconds". */
+#define FP_JOB_DEFER_DEFAULT ((int64_t)3600)
 /* How far issued_at may lie in the agent's future (clock skew). */
 #define FP_JOB_MAX_SKEW ((int64_t)3600)
 

@@ -33,6 +33,9 @@ assert_eq "pending results" 0 "$(jq .loadgen.results_pending "$j")"
 assert_eq "errors" 0 "$(jq .loadgen.errors "$j")"
 [ "$(jq .loadgen.checkins "$j")" -gt 300 ] || fail "too few check-ins"
 grep -q "added .* of one core" "$T/ok.out" || fail "no CPU figure"
+grep -q "^## baseline again after the deployment" "$T/ok.out" || fail "no second baseline"
+jq -e '(.baseline_cpu - (.baseline_before + .baseline_after) / 2) | fabs <= 0.006' "$j" >/dev/null ||
+	fail "baseline is not the mean of before and after: $(jq -c '{baseline_cpu, baseline_before, baseline_after}' "$j")"
 
 # Half the jobs fail: ring 1 breaches its 90% threshold and halts.
 if bench halt FP_BENCH_FAIL_SHARE=50 FP_BENCH_THRESHOLD=90; then

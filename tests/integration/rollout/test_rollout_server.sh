@@ -89,6 +89,9 @@ jout '.jobs[0].payload' >"$T/payload"
 [ "$(jq -r '.post_hook[0]' "$T/payload")" = /bin/true ] || fail "job hook"
 [ "$(jout '.jobs[0].signature' | base64 -d | wc -c)" = 64 ] || fail "signature"
 J1=$(jq -r .job_id "$T/payload")
+# no deadline, no deferrals: a job lives a day
+[ "$(jq '(.expires_at | fromdateiso8601) - (.issued_at | fromdateiso8601)' "$T/payload")" = 86400 ] ||
+	fail "job lifetime: $(cat "$T/payload")"
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 4 --marker 1 --packages 5
 [ "$(jout '.jobs | length')" = 0 ] || fail "job delivered twice"
 CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 2 --marker 1 --packages 5
@@ -146,11 +149,28 @@ wait_until "/api/v1/deployments/$D" .state completed "never completed"
 api POST "/api/v1/deployments/$D/cancel" "$ADMIN"
 expect_error 409 "" "cancel a completed deployment"
 
-# a restart keeps it all
+# a restart keeps it all; and a database of schema 5 (reports in the
+# job rows) comes up with every report moved to job_reports (migration 6)
+api GET "/api/v1/deployments/$D" "$ADMIN"
+jout '[.hosts[] | {host_id, job_id, result}]' >"$T/results-before"
+[ "$(jq '[.[] | select(.result.status == "succeeded")] | length' "$T/results-before")" = 3 ] ||
+	fail "results before restart: $(cat "$T/results-before")"
 stop_server
+sqlite3 "$T/data/fleetpatch.db" "
+UPDATE deployment_jobs SET status = r.status, result = r.result,
+  reported_at = r.reported_at FROM job_reports r WHERE r.job_id = deployment_jobs.job_id;
+DROP TABLE job_reports;
+DELETE FROM schema_version WHERE version = 6;" || fail "cannot make a schema 5 database"
 start_server
+[ "$(sqlite3 "$T/data/fleetpatch.db" "SELECT max(version) FROM schema_version")" -ge 6 ] ||
+	fail "migration 6 not applied"
+[ "$(sqlite3 "$T/data/fleetpatch.db" "SELECT count(*) FROM deployment_jobs WHERE status IS NOT NULL")" = 0 ] ||
+	fail "reports left in the job rows"
 api GET "/api/v1/deployments/$D" "$ADMIN"
 expect 200 "show after restart"
+jout '[.hosts[] | {host_id, job_id, result}]' >"$T/results-after"
+cmp -s "$T/results-before" "$T/results-after" ||
+	fail "results after the migration: $(cat "$T/results-before") -> $(cat "$T/results-after")"
 [ "$(jout .state)" = completed ] || fail "state after restart: $(jout .state)"
 [ "$(jout '.hosts | map(select(.state=="succeeded")) | length')" = 3 ] || fail "hosts after restart: $(cat "$T/out")"
 [ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].attempts')" = 2 ] || fail "attempts"
@@ -210,12 +230,18 @@ CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 20 --marker 1 --packa
 
 # a job handed out before a restart comes again with the same id and
 # signature (stored when handed out), once
-D3=$($FP deploy create --rings test --package marker --json | jq -r .id)
+D3=$($FP deploy create --rings test --package marker --deadline 3d --deferrals 40 --json | jq -r .id)
 $FP deploy approve "$D3" >/dev/null || fail "approve D3"
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 21 --marker 1 --packages 5
 jout '.jobs[0]' >"$T/job-before"
 JA=$(jq -r .payload "$T/job-before" | jq -r .job_id)
 [ "$JA" != null ] || fail "D3 job: $(cat "$T/out")"
+# a job users may keep waiting longer than a day lives until its deadline
+# and a day more (40 deferrals of an hour reach no further), so a
+# deferral within the limits never lets it expire
+jq -r .payload "$T/job-before" >"$T/payload"
+jq -e '(.expires_at | fromdateiso8601) - (.deadline | fromdateiso8601) == 86400' "$T/payload" >/dev/null ||
+	fail "job lifetime with a deadline: $(cat "$T/payload")"
 stop_server
 start_server
 CK_MID=m-0001 CK_HN=test-1 checkin "$C1" --unchanged --seq 22 --marker 1 --packages 5
