@@ -127,9 +127,9 @@ done
 echo "## baseline: $rate check-ins/min for ${base_secs}s, no deployment"
 dep=
 measure "$base_secs"
-base_cpu=$cpu base_secs=$secs
+base_cpu=$cpu
 base_rate=$(jq .checkins_per_minute "$T/lg.json")
-echo "fleetpatchd CPU $base_cpu% of one core over ${base_secs}s ($base_rate check-ins/min)"
+echo "fleetpatchd CPU $base_cpu% of one core over ${secs}s ($base_rate check-ins/min)"
 
 echo "## deployment of $pkg through three rings at $rate check-ins/min"
 dep=$(cli deploy create --rings bench-ring1,bench-ring2,bench-ring3 \

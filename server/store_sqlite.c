@@ -416,16 +416,9 @@ void sq_write_jobs(struct sq_store *s, struct sq_job *jobs, size_t n)
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *, void *), void *arg)
 {
 	struct sq_job j = { .fn = fn, .arg = arg };
-	int rc;
 
-	pthread_cond_init(&j.cv, NULL);
-	enqueue(s, &j); /* returns with q_mu held */
-	while (!j.done)
-		pthread_cond_wait(&j.cv, &s->q_mu);
-	rc = j.rc;
-	pthread_mutex_unlock(&s->q_mu);
-	pthread_cond_destroy(&j.cv);
-	return rc;
+	sq_write_jobs(s, &j, 1);
+	return j.rc;
 }
 
 void sq_write_detached(struct sq_store *s, int (*fn)(struct sq_conn *, void *),
