@@ -297,6 +297,8 @@ static int feed_take(void *ctx, struct fp_store_batch **ret)
 static int unshift(void **v, size_t *n, size_t *alloc, void *old,
 		   size_t n_old, size_t size)
 {
+	if (n_old == 0)
+		return 0;
 	if (pending_reserve(v, *n + n_old, alloc, size))
 		return FP_ENOMEM;
 	memmove((char *)*v + n_old * size, *v, *n * size);
