@@ -268,6 +268,11 @@ out:
 	return rc;
 }
 
+static bool batch_empty(const struct fp_store_batch *b)
+{
+	return !b->n_bodies && !b->n_rows && !b->n_jobs && !b->n_reports;
+}
+
 /* The store takes what is pending (on its writer thread). */
 static int feed_take(void *ctx, struct fp_store_batch **ret)
 {
@@ -276,8 +281,7 @@ static int feed_take(void *ctx, struct fp_store_batch **ret)
 
 	*ret = NULL;
 	pthread_mutex_lock(&s->pend_mu);
-	if (!s->pend.n_bodies && !s->pend.n_rows && !s->pend.n_jobs &&
-	    !s->pend.n_reports) {
+	if (batch_empty(&s->pend)) {
 		pthread_mutex_unlock(&s->pend_mu);
 		return 0;
 	}
@@ -347,8 +351,7 @@ static bool pending_any(struct fpd_sched *s)
 	bool any;
 
 	pthread_mutex_lock(&s->pend_mu);
-	any = s->pend.n_bodies || s->pend.n_rows || s->pend.n_jobs ||
-	      s->pend.n_reports;
+	any = !batch_empty(&s->pend);
 	pthread_mutex_unlock(&s->pend_mu);
 	return any;
 }
