@@ -206,12 +206,35 @@ static int apt_update(const struct agent_pkg_ctx *ctx, struct apt_env *e)
 	return r; /* a failed update leaves the old lists: go on with them */
 }
 
+/*
+ * Whether apt's output says it gave up waiting for dpkg's locks.  Which
+ * lines it prints depends on timing: the "Waiting for cache lock: Could
+ * not get lock" progress line may be missing, leaving only "Unable to
+ * acquire the dpkg frontend lock".
+ */
+static bool lock_refused(const char *out)
+{
+	static const char *const texts[] = {
+		"Could not get lock",
+		"Unable to acquire the dpkg frontend lock",
+		"Unable to lock the administration directory",
+		"dpkg frontend lock was locked by another process",
+		"dpkg status database is locked by another process",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (strstr(out, texts[i]))
+			return true;
+	return false;
+}
+
 static int apt_install(const struct agent_pkg_ctx *ctx,
 		       const struct agent_pkg_req *reqs, size_t n,
 		       bool allow_downgrade)
 {
 	struct apt_env e;
 	struct agent_argv a = { 0 };
+	size_t from;
 	int r, ex = 0;
 
 	if ((r = apt_env_init(ctx, &e)))
@@ -236,12 +259,12 @@ static int apt_install(const struct agent_pkg_ctx *ctx,
 		else
 			agent_argv_add(&a, reqs[i].name);
 	}
+	from = ctx->log ? ctx->log->len : 0;
 	r = a.err ? a.err : agent_pkg_run(ctx, a.v, e.envp, NULL, &ex);
 	agent_argv_release(&a);
 	if (r == 0 && ex != 0)
-		r = ctx->log && strstr(ctx->log->data, "Could not get lock")
-			    ? FP_EBUSY
-			    : FP_ECHILD;
+		r = ctx->log && lock_refused(ctx->log->data + from) ? FP_EBUSY
+								    : FP_ECHILD;
 out:
 	apt_env_release(&e);
 	return r;
