@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the vuln unit tests. */
+#ifndef FP_TEST_VTEST_H
+#define FP_TEST_VTEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fleetpatch/alloc.h"
+#include "fleetpatch/buf.h"
+#include "fleetpatch/util.h"
+#include "fleetpatch/vuln.h"
+
+#define SAMPLES FP_SHARED_DATA "/feeds/samples/"
+
+/* The whole file at 'path' (a test fails when it cannot be read). */
+static inline void vt_read(const char *path, struct fp_buf *b)
+{
+	fp_buf_init(b, (size_t)64 << 20);
+	if (fp_read_file(path, b) != 0)
+		fail_msg("cannot read %s", path);
+}
+
+/*
+ * Run 'call' (which fills the diag 'vt_d') and expect failure 'err' with
+ * 'want_msg' a prefix of the diag message (and, when 'want_line' > 0,
+ * that line).
+ */
+#define vt_expect_fail(call, err, want_line, want_msg)                                 \
+	do {                                                                 \
+		struct fp_diag vt_d;                                           \
+		int r_ = (call);                                             \
+		if (r_ != (err) ||                                           \
+		    strncmp(vt_d.msg, (want_msg), strlen(want_msg)) ||                   \
+		    ((want_line) && vt_d.line != (unsigned long)(want_line)))            \
+			fail_msg("got %d \"%s\" at line %lu, want %d "       \
+				 "\"%s\"",                                   \
+				 r_, vt_d.msg, vt_d.line, (int)(err), (want_msg));    \
+	} while (0)
+
+#endif
