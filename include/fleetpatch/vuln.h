@@ -144,6 +144,27 @@ int fp_vuln_parse_osv(const char *buf, size_t len, const char *name,
 int fp_vuln_parse_debian(const char *buf, size_t len, const char *name,
 			 struct fp_vuln_feed **ret_feed, struct fp_diag *diag);
 
+/*
+ * DSA records as vuln-list keeps them ({"Header": {"ID": "DSA-5514-1"},
+ * "Annotations": [{"Type": "xref", "Bugs": [CVEs]}, {"Type": "package",
+ * "Release": "bookworm", "Package": "glibc", "Kind": "fixed", "Version":
+ * "2.36-9+deb12u3"}]}): one record or an array.  Kind "fixed" is a fix,
+ * "not-affected" FP_VULN_ST_NOT_AFFECTED, any other FP_VULN_ST_OPEN.
+ */
+int fp_vuln_parse_debian_dsa(const char *buf, size_t len, const char *name,
+			     struct fp_vuln_feed **ret_feed,
+			     struct fp_diag *diag);
+
+/*
+ * Normalised per-release records in vunnel's OS schema ({"identifier":
+ * "debian:12/cve-2022-0456", "item": {"Vulnerability": {"Name",
+ * "NamespaceName", "Severity", "FixedIn": [{"Name", "NamespaceName",
+ * "Version", "VersionFormat"}]}}}): one record or an array.  Version
+ * "None" is FP_VULN_ST_OPEN; dist is the NamespaceName ("debian:12").
+ */
+int fp_vuln_parse_vunnel(const char *buf, size_t len, const char *name,
+			 struct fp_vuln_feed **ret_feed, struct fp_diag *diag);
+
 /* Debian release code name to its number ("bookworm" -> "12"); NULL if
  * not known. */
 const char *fp_vuln_debian_release(const char *codename);

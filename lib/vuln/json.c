@@ -91,17 +91,11 @@ static bool text_ok(const char *s, size_t len, enum fp__jx_kind kind)
 	return true;
 }
 
-int fp__jx_strval(struct fp__jx *x, const json_t *v, const char *key,
-		  enum fp__jx_kind kind, size_t max, const char **ret)
+int fp__jx_text(struct fp__jx *x, const char *s, size_t len, const char *key,
+		enum fp__jx_kind kind, size_t max, const char **ret)
 {
-	const char *s;
 	char *copy;
-	size_t len;
 
-	if (!json_is_string(v))
-		return fp__jx_fail(x, FP_EINVAL, key, "expected a string");
-	s = json_string_value(v);
-	len = json_string_length(v);
 	if (len > max)
 		return fp__jx_fail(x, FP_ETOOBIG, key,
 				   "string of %zu bytes, longer than %zu", len,
@@ -118,6 +112,15 @@ int fp__jx_strval(struct fp__jx *x, const json_t *v, const char *key,
 		return fp__jx_fail(x, FP_ENOMEM, key, "out of memory");
 	*ret = copy;
 	return 0;
+}
+
+int fp__jx_strval(struct fp__jx *x, const json_t *v, const char *key,
+		  enum fp__jx_kind kind, size_t max, const char **ret)
+{
+	if (!json_is_string(v))
+		return fp__jx_fail(x, FP_EINVAL, key, "expected a string");
+	return fp__jx_text(x, json_string_value(v), json_string_length(v), key,
+			   kind, max, ret);
 }
 
 int fp__jx_str(struct fp__jx *x, const json_t *obj, const char *key,
@@ -161,6 +164,25 @@ int fp__jx_array(struct fp__jx *x, const json_t *obj, const char *key,
 				   json_array_size(v), max);
 	*ret = v;
 	return 0;
+}
+
+int fp__jx_each(struct fp__jx *x, const char *key, const json_t *arr,
+		fp__jx_item_fn *fn, void *ctx)
+{
+	size_t i, old = fp__jx_key(x, key);
+	const json_t *item;
+	int r = 0;
+
+	json_array_foreach(arr, i, item) {
+		size_t o2 = fp__jx_idx(x, i);
+
+		r = fn(x, item, ctx);
+		fp__jx_pop(x, o2);
+		if (r)
+			break;
+	}
+	fp__jx_pop(x, old);
+	return r;
 }
 
 int fp__jx_time(struct fp__jx *x, const json_t *obj, const char *key,
@@ -244,6 +266,65 @@ int fp__vuln_feed_new(struct fp_vuln_feed **ret)
 		return FP_ENOMEM;
 	fp_arena_init(&f->arena, FEED_ARENA_CHUNK, FEED_ARENA_CAP);
 	*ret = f;
+	return 0;
+}
+
+int fp__vuln_parse_feed(const char *buf, size_t len, const char *name,
+			fp__vuln_feed_fn *fn, struct fp_vuln_feed **ret_feed,
+			struct fp_diag *diag)
+{
+	struct fp_vuln_feed *feed = NULL;
+	struct fp__jx x;
+	json_t *j;
+	int r;
+
+	r = fp__vuln_json_load(buf, len, name, diag, &j);
+	if (r)
+		return r;
+	r = fp__vuln_feed_new(&feed);
+	if (r) {
+		fp_diag_set(diag, r, 0, 0, "out of memory");
+		goto out_json;
+	}
+	fp__jx_init(&x, &feed->arena, diag);
+	r = fn(&x, j, feed);
+	if (r)
+		goto out_feed;
+	*ret_feed = feed;
+	feed = NULL;
+out_feed:
+	fp_vuln_feed_free(feed);
+out_json:
+	json_decref(j);
+	return r;
+}
+
+int fp__vuln_records(struct fp__jx *x, const json_t *j,
+		     struct fp_vuln_feed *feed, fp__vuln_record_fn *fn)
+{
+	size_t n = json_is_array(j) ? json_array_size(j) : 1, i;
+	int r;
+
+	if (!json_is_array(j) && !json_is_object(j))
+		return fp__jx_fail(x, FP_EINVAL, NULL,
+				   "expected a record or an array of them");
+	if (n > FP_VULN_MAX_RECORDS)
+		return fp__jx_fail(x, FP_ETOOBIG, NULL,
+				   "%zu records, more than %d", n,
+				   FP_VULN_MAX_RECORDS);
+	feed->vulns = fp_arena_calloc(x->arena, n ? n : 1, sizeof(*feed->vulns));
+	if (!feed->vulns)
+		return fp__jx_fail(x, FP_ENOMEM, NULL, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (json_is_array(j))
+			fp__jx_idx(x, i);
+		r = fn(x, json_is_array(j) ? json_array_get(j, i) : j, feed,
+		       &feed->vulns[i]);
+		fp__jx_pop(x, 0);
+		if (r)
+			return r;
+		feed->n_vulns++;
+	}
 	return 0;
 }
 
@@ -357,6 +438,23 @@ int fp__vuln_collect_cves(struct fp_arena *a, struct fp_vuln *v)
 	v->cves = out;
 	v->n_cves = n;
 	return 0;
+}
+
+/* CVE-YYYY-NNNN with 4 to 19 digits, as the catalog's schema says. */
+bool fp__vuln_is_cve_id(const char *s)
+{
+	size_t i, n = 0;
+
+	if (strncmp(s, "CVE-", 4))
+		return false;
+	for (i = 4; i < 8; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if (s[8] != '-')
+		return false;
+	for (i = 9; s[i] >= '0' && s[i] <= '9'; i++)
+		n++;
+	return !s[i] && n >= 4 && n <= 19;
 }
 
 size_t fp__vuln_sort_unique(void *base, size_t n, size_t size,

@@ -11,9 +11,11 @@ static const char *const event_keys[] = {
 	[FP_VULN_EV_LIMIT] = "limit",
 };
 
-static int parse_event(struct fp__jx *x, const json_t *ev,
-		       struct fp_vuln_event *ret)
+/* The next event of the range 'ctx'. */
+static int parse_event(struct fp__jx *x, const json_t *ev, void *ctx)
 {
+	struct fp_vuln_range *range = ctx;
+	struct fp_vuln_event *ret = &range->events[range->n_events];
 	const char *key;
 	json_t *v;
 	size_t k;
@@ -32,28 +34,35 @@ static int parse_event(struct fp__jx *x, const json_t *ev,
 			return fp__jx_fail(x, FP_EINVAL, key,
 					   "unknown event");
 		ret->kind = (enum fp_vuln_event_kind)k;
+		range->n_events++;
 		return fp__jx_strval(x, v, key, FP__JX_TOKEN,
 				     FP_VERSION_MAX_LEN, &ret->version);
 	}
 	return FP_EINTERNAL;
 }
 
-/* One range; *ret_keep false for a GIT range (not compared). */
-static int parse_range(struct fp__jx *x, const json_t *rj,
-		       enum fp_ecosystem eco, struct fp_vuln_range *ret,
-		       bool *ret_keep)
+/* What the item callbacks of one record add to. */
+struct osv {
+	struct fp_vuln_feed *feed;
+	struct fp_vuln *v;
+	struct fp_vuln_affected *aff;
+};
+
+/* The next range of the entry; a GIT range is skipped (not compared). */
+static int parse_range(struct fp__jx *x, const json_t *rj, void *ctx)
 {
-	const json_t *events, *ev;
+	struct osv *o = ctx;
+	struct fp_vuln_range *ret = &o->aff->ranges[o->aff->n_ranges];
+	const json_t *events;
 	const char *type;
-	bool introduced = false;
-	size_t i, old;
+	size_t i;
 	int r;
 
 	if ((r = fp__jx_object(x, rj, NULL)) ||
 	    (r = fp__jx_str(x, rj, "type", true, FP__JX_TOKEN, 32, &type)))
 		return r;
 	if (!strcmp(type, "GIT")) {
-		*ret_keep = false;
+		o->feed->n_skipped++;
 		return 0;
 	}
 	if (!strcmp(type, "ECOSYSTEM"))
@@ -66,27 +75,22 @@ static int parse_range(struct fp__jx *x, const json_t *rj,
 	r = fp__jx_array(x, rj, "events", true, FP_VULN_MAX_EVENTS, &events);
 	if (r)
 		return r;
-	ret->n_events = json_array_size(events);
-	ret->events = fp_arena_calloc(x->arena, ret->n_events + 1,
+	ret->events = fp_arena_calloc(x->arena, json_array_size(events) + 1,
 				      sizeof(*ret->events));
 	if (!ret->events)
 		return fp__jx_fail(x, FP_ENOMEM, NULL, "out of memory");
-	old = fp__jx_key(x, "events");
-	json_array_foreach(events, i, ev) {
-		size_t o2 = fp__jx_idx(x, i);
-
-		r = parse_event(x, ev, &ret->events[i]);
-		fp__jx_pop(x, o2);
-		if (r)
-			return r;
-		introduced |= ret->events[i].kind == FP_VULN_EV_INTRODUCED;
-	}
-	fp__jx_pop(x, old);
-	if (!introduced)
+	if ((r = fp__jx_each(x, "events", events, parse_event, ret)))
+		return r;
+	for (i = 0; i < ret->n_events; i++)
+		if (ret->events[i].kind == FP_VULN_EV_INTRODUCED)
+			break;
+	if (i == ret->n_events)
 		return fp__jx_fail(x, FP_EINVAL, "events",
 				   "no introduced event");
-	*ret_keep = true;
-	return fp__vuln_range_finish(x, eco, ret);
+	if ((r = fp__vuln_range_finish(x, o->aff->eco, ret)))
+		return r;
+	o->aff->n_ranges++;
+	return 0;
 }
 
 static int check_versions(struct fp__jx *x, struct fp_vuln_affected *a)
@@ -109,23 +113,24 @@ static int check_versions(struct fp__jx *x, struct fp_vuln_affected *a)
 	return 0;
 }
 
-/* One affected entry; *ret_keep false when its ecosystem is not one
- * fleetpatch compares. */
-static int parse_affected(struct fp__jx *x, const json_t *aj,
-			  struct fp_vuln_feed *feed,
-			  struct fp_vuln_affected *ret, bool *ret_keep)
+/* The next affected entry of the record; skipped when its ecosystem is
+ * not one fleetpatch compares. */
+static int parse_affected(struct fp__jx *x, const json_t *aj, void *ctx)
 {
-	const json_t *pkg, *ranges, *rj;
+	struct osv *o = ctx;
+	struct fp_vuln_affected *ret = &o->v->affected[o->v->n_affected];
+	const json_t *pkg, *ranges;
 	struct fp__osv_eco oe;
-	size_t i, old;
+	size_t old;
 	int r;
 
-	*ret_keep = false;
 	if ((r = fp__jx_object(x, aj, NULL)))
 		return r;
 	pkg = json_object_get(aj, "package");
-	if (!pkg || json_is_null(pkg))
-		return 0; /* a GIT-only entry names no package */
+	if (!pkg || json_is_null(pkg)) {
+		o->feed->n_skipped++; /* a GIT-only entry names no package */
+		return 0;
+	}
 	old = fp__jx_key(x, "package");
 	if (!(r = fp__jx_object(x, pkg, NULL)) &&
 	    !(r = fp__jx_str(x, pkg, "ecosystem", true, FP__JX_LINE,
@@ -138,8 +143,10 @@ static int parse_affected(struct fp__jx *x, const json_t *aj,
 			fp__jx_fail(x, r, NULL, "out of memory");
 	}
 	fp__jx_pop(x, old);
-	if (r == FP_EUNSUPPORTED)
+	if (r == FP_EUNSUPPORTED) {
+		o->feed->n_skipped++;
 		return 0;
+	}
 	if (r)
 		return r;
 	ret->eco = oe.eco;
@@ -155,28 +162,15 @@ static int parse_affected(struct fp__jx *x, const json_t *aj,
 					      sizeof(*ret->ranges));
 		if (!ret->ranges)
 			return fp__jx_fail(x, FP_ENOMEM, NULL, "out of memory");
-		old = fp__jx_key(x, "ranges");
-		json_array_foreach(ranges, i, rj) {
-			size_t o2 = fp__jx_idx(x, i);
-			bool keep = false;
-
-			r = parse_range(x, rj, ret->eco,
-					&ret->ranges[ret->n_ranges], &keep);
-			fp__jx_pop(x, o2);
-			if (r)
-				return r;
-			if (keep)
-				ret->n_ranges++;
-			else
-				feed->n_skipped++;
-		}
-		fp__jx_pop(x, old);
+		o->aff = ret;
+		if ((r = fp__jx_each(x, "ranges", ranges, parse_range, o)))
+			return r;
 	}
 	r = fp__jx_strlist(x, aj, "versions", FP_VERSION_MAX_LEN,
 			   &ret->versions, &ret->n_versions);
 	if (r || (r = check_versions(x, ret)))
 		return r;
-	*ret_keep = true;
+	o->v->n_affected++;
 	return 0;
 }
 
@@ -246,8 +240,8 @@ static int parse_aliases(struct fp__jx *x, const json_t *rec,
 static int parse_record(struct fp__jx *x, const json_t *rec,
 			struct fp_vuln_feed *feed, struct fp_vuln *v)
 {
-	const json_t *affected, *aj;
-	size_t i, old;
+	struct osv o = { feed, v, NULL };
+	const json_t *affected;
 	int r;
 
 	if ((r = fp__jx_object(x, rec, NULL)) ||
@@ -271,76 +265,16 @@ static int parse_record(struct fp__jx *x, const json_t *rec,
 				      sizeof(*v->affected));
 	if (!v->affected)
 		return fp__jx_fail(x, FP_ENOMEM, NULL, "out of memory");
-	old = fp__jx_key(x, "affected");
-	json_array_foreach(affected, i, aj) {
-		size_t o2 = fp__jx_idx(x, i);
-		bool keep = false;
+	return fp__jx_each(x, "affected", affected, parse_affected, &o);
+}
 
-		r = parse_affected(x, aj, feed, &v->affected[v->n_affected],
-				   &keep);
-		fp__jx_pop(x, o2);
-		if (r)
-			return r;
-		if (keep)
-			v->n_affected++;
-		else
-			feed->n_skipped++;
-	}
-	fp__jx_pop(x, old);
-	return 0;
+static int osv(struct fp__jx *x, const json_t *j, struct fp_vuln_feed *feed)
+{
+	return fp__vuln_records(x, j, feed, parse_record);
 }
 
 int fp_vuln_parse_osv(const char *buf, size_t len, const char *name,
 		      struct fp_vuln_feed **ret_feed, struct fp_diag *diag)
 {
-	struct fp_vuln_feed *feed = NULL;
-	struct fp__jx x;
-	json_t *j, *rec;
-	size_t i, n;
-	int r;
-
-	r = fp__vuln_json_load(buf, len, name, diag, &j);
-	if (r)
-		return r;
-	r = fp__vuln_feed_new(&feed);
-	if (r) {
-		fp_diag_set(diag, r, 0, 0, "out of memory");
-		goto out_json;
-	}
-	fp__jx_init(&x, &feed->arena, diag);
-	if (!json_is_array(j) && !json_is_object(j)) {
-		r = fp__jx_fail(&x, FP_EINVAL, NULL,
-				"expected an OSV record or an array of them");
-		goto out_feed;
-	}
-	n = json_is_array(j) ? json_array_size(j) : 1;
-	if (n > FP_VULN_MAX_RECORDS) {
-		r = fp__jx_fail(&x, FP_ETOOBIG, NULL,
-				"%zu records, more than %d", n,
-				FP_VULN_MAX_RECORDS);
-		goto out_feed;
-	}
-	feed->vulns = fp_arena_calloc(&feed->arena, n ? n : 1,
-				      sizeof(*feed->vulns));
-	if (!feed->vulns) {
-		r = fp__jx_fail(&x, FP_ENOMEM, NULL, "out of memory");
-		goto out_feed;
-	}
-	for (i = 0; i < n; i++) {
-		rec = json_is_array(j) ? json_array_get(j, i) : j;
-		if (json_is_array(j))
-			fp__jx_idx(&x, i);
-		r = parse_record(&x, rec, feed, &feed->vulns[i]);
-		fp__jx_pop(&x, 0);
-		if (r)
-			goto out_feed;
-	}
-	feed->n_vulns = n;
-	*ret_feed = feed;
-	feed = NULL;
-out_feed:
-	fp_vuln_feed_free(feed);
-out_json:
-	json_decref(j);
-	return r;
+	return fp__vuln_parse_feed(buf, len, name, osv, ret_feed, diag);
 }

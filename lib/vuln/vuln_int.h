@@ -43,6 +43,9 @@ enum fp__jx_kind {
 int fp__jx_str(struct fp__jx *x, const json_t *obj, const char *key,
 	       bool required, enum fp__jx_kind kind, size_t max,
 	       const char **ret);
+/* Check bytes (an object key, a string) and copy them into the arena. */
+int fp__jx_text(struct fp__jx *x, const char *s, size_t len, const char *key,
+		enum fp__jx_kind kind, size_t max, const char **ret);
 /* Check a string value at the current path (for array items). */
 int fp__jx_strval(struct fp__jx *x, const json_t *v, const char *key,
 		  enum fp__jx_kind kind, size_t max, const char **ret);
@@ -57,6 +60,14 @@ int fp__jx_strlist(struct fp__jx *x, const json_t *obj, const char *key,
 		   size_t maxlen, const char ***ret, size_t *ret_n);
 int fp__jx_object(struct fp__jx *x, const json_t *v, const char *key);
 
+/*
+ * Run 'fn' over each item of the array 'arr' (the member 'key' of the
+ * current object) with the path at "key[i]"; stops at the first error.
+ */
+typedef int fp__jx_item_fn(struct fp__jx *x, const json_t *item, void *ctx);
+int fp__jx_each(struct fp__jx *x, const char *key, const json_t *arr,
+		fp__jx_item_fn *fn, void *ctx);
+
 /* Parse 'buf' as JSON (size-checked); diag has line and column. */
 int fp__vuln_json_load(const char *buf, size_t len, const char *name,
 		       struct fp_diag *d, json_t **ret);
@@ -65,12 +76,41 @@ int fp__vuln_json_load(const char *buf, size_t len, const char *name,
 int fp__vuln_feed_new(struct fp_vuln_feed **ret);
 
 /*
+ * Load 'buf' as JSON and run 'fn' over it into a new feed, handed back
+ * whole on success and freed on failure.
+ */
+typedef int fp__vuln_feed_fn(struct fp__jx *x, const json_t *j,
+			     struct fp_vuln_feed *feed);
+int fp__vuln_parse_feed(const char *buf, size_t len, const char *name,
+			fp__vuln_feed_fn *fn, struct fp_vuln_feed **ret_feed,
+			struct fp_diag *diag);
+
+/* One record (an object) or an array of records, each through 'fn' into
+ * feed->vulns; paths of an array start "[i]". */
+typedef int fp__vuln_record_fn(struct fp__jx *x, const json_t *rec,
+			       struct fp_vuln_feed *feed, struct fp_vuln *v);
+int fp__vuln_records(struct fp__jx *x, const json_t *j,
+		     struct fp_vuln_feed *feed, fp__vuln_record_fn *fn);
+
+/*
  * Check the versions of a range against 'eco' (SEMVER ranges as semver)
  * and sort its events by version, introduced "0" first.  The current
  * path is the range.
  */
 int fp__vuln_range_finish(struct fp__jx *x, enum fp_ecosystem eco,
 			  struct fp_vuln_range *r);
+
+/*
+ * A whole-life fix in one affected entry: no 'fixed' is FP_VULN_ST_OPEN,
+ * "0" is FP_VULN_ST_NOT_AFFECTED, else the range introduced "0", fixed V
+ * (checked against aff->eco; 'key' names the member for the message).
+ */
+int fp__vuln_set_fix(struct fp__jx *x, struct fp_vuln_affected *aff,
+		     const char *key, const char *fixed);
+
+/* Ecosystem, dist ("debian:12") and kind of a Debian release code name. */
+int fp__vuln_debian_dist(struct fp__jx *x, const char *release,
+			 struct fp_vuln_affected *aff);
 
 /* The CVE ids named by id and aliases into v->cves (deduplicated;
  * "UBUNTU-CVE-2021-3782" names CVE-2021-3782). */
@@ -93,6 +133,9 @@ static inline enum fp_ecosystem fp__vuln_range_eco(enum fp_ecosystem eco,
 {
 	return r->type == FP_VULN_RANGE_SEMVER ? FP_ECO_SEMVER : eco;
 }
+
+/* "CVE-YYYY-NNNN" with 4 to 19 digits, nothing else. */
+bool fp__vuln_is_cve_id(const char *s);
 
 /* Sort by a string key with strcmp (ids of KEV and EPSS); SIZE_MAX when
  * sorted and unique, else the index of a duplicate. */

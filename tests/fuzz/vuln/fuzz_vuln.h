@@ -3,6 +3,7 @@
 #ifndef FP_FUZZ_VULN_H
 #define FP_FUZZ_VULN_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,25 @@ static inline void fuzz_vuln_check_feed(const struct fp_vuln_feed *f)
 					abort();
 		}
 	}
+}
+
+typedef int fuzz_vuln_parse_fn(const char *, size_t, const char *,
+				struct fp_vuln_feed **, struct fp_diag *);
+
+/* Parse; what is accepted must hold together, a failure hands nothing
+ * back and says why. */
+static inline int fuzz_vuln_feed(fuzz_vuln_parse_fn *fn, const uint8_t *data,
+				 size_t size)
+{
+	struct fp_vuln_feed *f = NULL;
+	struct fp_diag d;
+
+	if (fn((const char *)data, size, "fuzz", &f, &d) == 0)
+		fuzz_vuln_check_feed(f);
+	else if (f || !d.msg[0])
+		abort();
+	fp_vuln_feed_free(f);
+	return 0;
 }
 
 #endif

@@ -206,7 +206,7 @@ static void test_bad_input(void **state)
 	vt_expect_fail(parse("{\"id\":\"X-1\",\"modified\":", &vt_d), FP_EINVAL,
 		       1, "invalid JSON");
 	vt_expect_fail(parse("42", &vt_d), FP_EINVAL, 0,
-		       "top level: expected an OSV record");
+		       "top level: expected a record");
 	vt_expect_fail(parse("{\"modified\":\"2024-01-01T00:00:00Z\"}", &vt_d),
 		       FP_EINVAL, 0, "id: missing");
 	vt_expect_fail(parse(REC_HEAD AFF("[{\"introduced\":\"0\"},{\"fixed\":2}]"),

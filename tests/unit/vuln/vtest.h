@@ -44,3 +44,27 @@ static inline void vt_read(const char *path, struct fp_buf *b)
 	} while (0)
 
 #endif
+
+/*
+ * Make each allocation fail in turn while 'call' (returning the error,
+ * with its result in 'obj') runs, until it succeeds: every failure must
+ * be FP_ENOMEM with nothing handed back.  'obj' is freed with 'release'.
+ */
+#define vt_alloc_loop(obj, call, release)                                    \
+	do {                                                                 \
+		unsigned long n_;                                            \
+		for (n_ = 1; n_ < 1000000; n_++) {                           \
+			int r_;                                              \
+			(obj) = NULL;                                        \
+			fp_alloc_fail_at(n_);                                \
+			r_ = (call);                                         \
+			fp_alloc_fail_at(0);                                 \
+			if (r_ == 0)                                         \
+				break;                                       \
+			assert_int_equal(r_, FP_ENOMEM);                     \
+			assert_null(obj);                                    \
+		}                                                            \
+		assert_non_null(obj);                                        \
+		assert_true(n_ > 1);                                         \
+		release(obj);                                                \
+	} while (0)
