@@ -188,18 +188,29 @@ expect_contains "$(res .log_tail)" "7.7" "log names the version"
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.0"
 
 step "apt's lock is waited on with a bound"
-# hold_lock SECONDS: hold dpkg's frontend lock (fcntl, as apt does).
+# hold_lock SECONDS|released: hold dpkg's frontend lock (fcntl, as apt
+# does) for SECONDS, or until $W/lock.release appears (at most 120 s).
 # Returns once the lock is held (a loaded machine may take more than a
 # second just to start python).
 hold_lock() {
-	rm -f "$W/locked.ready"
-	python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f,fcntl.LOCK_EX); open(sys.argv[3],"w").close(); time.sleep(float(sys.argv[2]))' \
-		"$W/host3/var/lib/dpkg/lock-frontend" "$1" "$W/locked.ready" &
+	rm -f "$W/locked.ready" "$W/lock.release"
+	python3 -c '
+import fcntl, os, sys, time
+f = open(sys.argv[1], "w")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[3], "w").close()
+if sys.argv[2] == "released":
+    end = time.monotonic() + 120
+    while not os.path.exists(sys.argv[4]) and time.monotonic() < end:
+        time.sleep(0.05)
+else:
+    time.sleep(float(sys.argv[2]))' \
+		"$W/host3/var/lib/dpkg/lock-frontend" "$1" "$W/locked.ready" "$W/lock.release" &
 	HOLDER=$!
 	i=0
 	while [ ! -e "$W/locked.ready" ]; do
 		i=$((i + 1))
-		[ $i -lt 300 ] || fail "the lock holder did not start"
+		[ $i -lt 1200 ] || fail "the lock holder did not start"
 		sleep 0.05
 	done
 }
@@ -210,16 +221,21 @@ apply "$W/host3" locked --lock-wait 20
 wait $HOLDER
 expect_eq "waited rc ($(res .message))" "$RC" 0
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
-hold_lock 4
+# Held until the agent has given up: however slow the agent is to reach
+# apt, the lock is still held when apt asks for it.
+hold_lock released
 mkjob locked2 "$W/host3" '{"action":"rollback","packages":[{"name":"fpdemo","version":"1.0"}]}'
 apply "$W/host3" locked2 --lock-wait 1
+touch "$W/lock.release"
+wait $HOLDER
 expect_eq "bounded rc" "$RC" 1
 expect_contains "$(res .message)" "lock was not released within 1 s" "lock error"
-wait $HOLDER
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.1"
 
 step "deferrals: offered to users, deferred within limits, enforced at the deadline"
-DL=$(date -u -d "@$(($(date -u +%s) + 5))" +%Y-%m-%dT%H:%M:%SZ)
+# The limits, on a job whose deadline is an hour away: however slow the
+# agent runs, none of these meets the deadline.
+DL=$(date -u -d "@$(($(date -u +%s) + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 mkjob deferme "$W/host3" "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],deadline:$d,allow_deferrals:2,defer_seconds:600}')"
 DEFER_ID=$JOB_ID
 export FLEETPATCH_TEST_NOTIFY_SINK="$W/told"
@@ -246,11 +262,21 @@ expect_eq "deferred rc" "$RC" 0
 expect_eq "status" "$(res .status)" deferred
 expect_eq "deferrals used" "$(res .deferrals_used)" 2
 expect_eq "db untouched" "$(dbver "$W/host3")" "ii 1.1"
+# The deadline, on a job deferred once with a deadline a few seconds away:
+# only its offer and one deferral must come before it.
+DL=$(date -u -d "@$(($(date -u +%s) + 5))" +%Y-%m-%dT%H:%M:%SZ)
+mkjob deferlate "$W/host3" "$(jq -n --arg d "$DL" '{packages:[{name:"fpdemo",version:"1.3"}],deadline:$d,allow_deferrals:2,defer_seconds:600}')"
+DEFER_ID=$JOB_ID
+"$AGENT" apply --offer --job "$W/deferlate.job" --state-dir "$W/host3.state" >"$W/out.txt" 2>&1 ||
+	fail "offer: $(cat "$W/out.txt")"
+defer "$DEFER_ID"
+expect_eq "deferral before the deadline ($(cat "$W/out.txt"))" "$RC" 0
+expect_contains "$(cat "$W/out.txt")" "deferred until $DL" "capped at the deadline"
 while [ "$(date -u +%s)" -le "$(date -u -d "$DL" +%s)" ]; do sleep 0.3; done
 defer "$DEFER_ID"
 expect_eq "deferral past the deadline" "$RC" 1
 expect_contains "$(cat "$W/out.txt")" "past its deadline" "deadline"
-apply "$W/host3" deferme
+apply "$W/host3" deferlate
 expect_eq "enforced rc ($(res .message))" "$RC" 0
 expect_eq "status" "$(res .status)" succeeded
 expect_eq "db" "$(dbver "$W/host3")" "ii 1.3"
@@ -293,7 +319,8 @@ mkjob slow "$W/host2" '{"packages":[{"name":"fpdemo","version":"1.3"}]}'
 SLOW_ID=$JOB_ID
 setsid "$AGENT" apply --job "$W/slow.job" --state-dir "$W/host2.state" --root "$W/host2" >"$W/slow.out" 2>&1 &
 SLOW=$!
-for _ in $(seq 100); do
+# (up to 60 s: apt-get update, unpack and dpkg on a loaded machine)
+for _ in $(seq 600); do
 	[ "$(dbver "$W/host2")" = "iF 1.3" ] && break
 	sleep 0.1
 done
