@@ -423,7 +423,8 @@ static void test_fake_root(void **state)
 /* A process whose executable was deleted (replaced) needs a restart. */
 static void test_restarts(void **state)
 {
-	char dir[] = "/opt/fp-restart-test-XXXXXX", exe[64];
+	char dir[] = "/opt/fp-restart-test-XXXXXX", exe[64], proc[64],
+	     link[256] = "";
 	struct fp_inventory inv;
 	struct fp_diag d;
 	struct fp_buf bin;
@@ -445,7 +446,21 @@ static void test_restarts(void **state)
 		execl(exe, "fp-sleeper", "30", (char *)NULL);
 		_exit(127);
 	}
-	usleep(200 * 1000);
+	/* Unlink only once the child runs it: a fixed pause is not enough on
+	 * a loaded machine (exec not done yet: the child still shows this
+	 * test's binary, or finds no file to run). */
+	snprintf(proc, sizeof(proc), "/proc/%d/exe", (int)pid);
+	for (int i = 0; i < 6000; i++) {
+		ssize_t n = readlink(proc, link, sizeof(link) - 1);
+
+		if (n > 0) {
+			link[n] = '\0';
+			if (!strcmp(link, exe))
+				break;
+		}
+		usleep(10 * 1000);
+	}
+	assert_string_equal(link, exe);
 	assert_int_equal(unlink(exe), 0);
 	rmdir(dir);
 
