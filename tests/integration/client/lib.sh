@@ -47,23 +47,33 @@ server_init() {
 	[ -n "$TOKEN" ] || fail "no admin token in: $(cat "$T/init.out")"
 }
 
-# Start fleetpatchd on $1 (a port) or a random free one; waits for health.
+# A port to try for a server that must come back on the same port: below
+# the kernel's ephemeral range (32768 and up), where no client connection
+# of another test can be holding it when the server restarts.
+random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000)); }
+
+# Start fleetpatchd on $1 (a port) or a random free one.  Ready when it
+# wrote its ready file: only then is the port its own (a health check alone
+# may be answered by another test's server that holds the port).
 server_start() {
 	want=${1:-}
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=${want:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))}
+		PORT=${want:-$(random_port)}
+		rm -f "$T/ready"
 		# shellcheck disable=SC2086
 		"$BIN/fleetpatchd" --data "$T/data" --listen "127.0.0.1:$PORT" \
-			$SERVER_ARGS >>"$T/server.log" 2>&1 &
+			--ready-file "$T/ready" $SERVER_ARGS >>"$T/server.log" 2>&1 &
 		SERVER_PID=$!
 		URL="$SCHEME://127.0.0.1:$PORT"
-		for _ in $(seq 1 100); do
-			# shellcheck disable=SC2086
-			if curl -fsS $CURL_CA "$URL/api/v1/health" >/dev/null 2>&1; then
+		for _ in $(seq 1 1200); do # 60 s: a loaded machine under ASan
+			if [ -s "$T/ready" ]; then
+				# shellcheck disable=SC2086
+				curl -fsS $CURL_CA "$URL/api/v1/health" >/dev/null ||
+					fail "fleetpatchd on port $PORT is ready but not healthy"
 				return 0
 			fi
 			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.1
+			sleep 0.05
 		done
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true

@@ -20,22 +20,32 @@ publish_deb() {
 	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
 }
 
-random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
+# (below the kernel's ephemeral range, 32768 and up: a server that comes
+# back on its port after a stop finds no client connection holding it)
+random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000)); }
 
 # start_server [PORT]: a random free port, or PORT again after a stop;
-# sets PORT, URL, SERVER_PID ($W/server.pid too).
+# sets PORT, URL, SERVER_PID ($W/server.pid too).  Ready when it wrote its
+# ready file: only then is the port its own (a health check alone may be
+# answered by another test's server that holds the port).
 start_server() {
 	local attempt
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=${1:-$(random_port)}
-		"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" >>"$W/server.log" 2>&1 &
+		rm -f "$W/server.ready"
+		"$FPD" --data "$W/data" --listen "127.0.0.1:$PORT" --ready-file "$W/server.ready" \
+			>>"$W/server.log" 2>&1 &
 		SERVER_PID=$!
 		echo "$SERVER_PID" >"$W/server.pid"
 		URL=http://127.0.0.1:$PORT
-		for _ in $(seq 1 100); do
-			curl -fsS "$URL/api/v1/health" >/dev/null 2>&1 && return 0
+		for _ in $(seq 1 1200); do # 60 s: a loaded machine under ASan
+			if [ -s "$W/server.ready" ]; then
+				curl -fsS "$URL/api/v1/health" >/dev/null ||
+					fail "fleetpatchd on port $PORT is ready but not healthy"
+				return 0
+			fi
 			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.1
+			sleep 0.05
 		done
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true

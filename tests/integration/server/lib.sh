@@ -48,7 +48,7 @@ start_server() {
 	while [ ! -s "$T/port" ]; do
 		kill -0 "$PID" 2>/dev/null || fail "server exited at start"
 		i=$((i + 1))
-		[ $i -lt 200 ] || fail "server not ready"
+		[ $i -lt 1200 ] || fail "server not ready" # 60 s: loaded, under ASan
 		sleep 0.05
 	done
 	PORT=$(cat "$T/port")
