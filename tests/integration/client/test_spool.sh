@@ -23,10 +23,18 @@ assert_eq "spool file mode" 600 \
 	"$(stat -c %a "$(ls "$sa"/spool/*.json | head -n 1)")"
 
 set_version "$ra" bash 5.2.15-2+b4
-"$BIN/fleetpatch-agent" run --refresh 0 --interval 1s --state-dir "$sa" 2>"$T/daemon.err" &
+# (its deferral drop-box in T, not the machine's /run/fleetpatch-agent)
+"$BIN/fleetpatch-agent" run --refresh 0 --interval 1s --state-dir "$sa" \
+	--request-dir "$T/run-agent/defer" 2>"$T/daemon.err" &
 echo $! >>"$T/agent-pids"
 dpid=$!
-sleep 1.5
+# until the daemon spooled its first report (up to 60 s: a loaded machine
+# under ASan), then stop it
+for _ in $(seq 600); do
+	[ "$(spool_count "$sa")" -ge 2 ] && break
+	kill -0 "$dpid" 2>/dev/null || break
+	sleep 0.1
+done
 kill -TERM "$dpid"
 wait "$dpid" || fail "daemon did not stop cleanly"
 n=$(spool_count "$sa")
