@@ -112,10 +112,11 @@ expect_eq "db on host1 (rolled back)" "$(dbver "$W/host1")" "ii 1.1"
 expect_halted_before "$D2" 1 "ii 1.1" "$W/host2" "$W/host3" "$W/host4"
 
 step "a job handed out before a server restart comes again with the same id and signature, runs once"
-# until_host ID ROOT STATE: wait for the scheduler (2 s tick)
+# until_host ID ROOT STATE: wait for the scheduler (2 s tick; up to 60 s
+# for a loaded machine under ASan)
 until_host() {
 	local i
-	for i in $(seq 1 25); do
+	for i in $(seq 1 120); do
 		[ "$(hstate "$1" "$2")" = "$3" ] && return 0
 		sleep 0.5
 	done

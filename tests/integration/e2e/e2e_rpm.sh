@@ -80,7 +80,7 @@ init_server
 python3 "$(dirname "$0")/tamper_proxy.py" "$URL" "$W/proxy.port" "$W/tamper" "$W/tamper.log" \
 	"$W/results.jsonl" 2>>"$W/proxy.err" &
 BG_PIDS=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do # 60 s: a loaded machine
 	[ -s "$W/proxy.port" ] && break
 	kill -0 "$BG_PIDS" 2>/dev/null || fail "tamper proxy: $(cat "$W/proxy.err")"
 	sleep 0.1

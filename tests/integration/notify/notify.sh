@@ -42,13 +42,14 @@ asuser() { "${ASUSER[@]}" "$@"; }
 ufile() { : >"$1"; chown "$NUID:$NGID" "$1"; }
 wait_file() {
 	local i
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
+	for i in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.1; done
 	fail "$1 did not appear"
 }
-# wait_grep FILE TEXT: the text shows up within 5 s (a pty is read async)
+# wait_grep FILE TEXT: the text shows up within 30 s (a pty is read
+# async; a loaded machine under ASan)
 wait_grep() {
 	local i
-	for i in $(seq 50); do tr -d '\r' <"$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
+	for i in $(seq 300); do tr -d '\r' <"$1" | grep -qF -- "$2" && return 0; sleep 0.1; done
 	fail "'$2' not in $1: $(tr -d '\r' <"$1")"
 }
 # D-Bus address escaping of a path (what the agent must do too)
