@@ -222,6 +222,8 @@ J2=$JOB
 NU=$(pend "$J2" .notice_until)
 [ "$NU" -gt 0 ] || fail "no notice period"
 start_daemon 4s
+until_log "job $J2 waiting"
+echo "    $((NU - $(date +%s))) s of the notice period left once the daemon saw the job"
 installed_soon 1.3 "$NU" "the notice period ended"
 expect_contains "$(cat "$W/daemon.err")" "job $J2 waiting until $(rfc "$NU"): users were told and may defer it (notice period)" "why it waited"
 stop_daemon
