@@ -284,6 +284,12 @@ sleep 4
 api GET "/api/v1/deployments/$D4" "$ADMIN"
 [ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].state')" = sent ] ||
 	fail "a job never handed out timed out: $(cat "$T/out")"
+# From here on jobs are handed out and reported, or checked while they
+# run, and a slow run must not see them time out: a long job_timeout.
+printf '[rollout]\njob_timeout = 1h\n' >"$T/conf"
+stop_server
+start_server
+FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
 CK_MID=m-0002 CK_HN=prod-1 checkin "$C2" --unchanged --seq 31 --marker 1 --packages 5
 J4=$(jout '.jobs[0].payload' | jq -r .job_id)
 result_checkin "$C2" m-0002 32 "$J4" succeeded \
@@ -332,7 +338,6 @@ api GET "/api/v1/deployments/$D4" "$ADMIN"
 [ "$(jout '.hosts | map(select(.host_id=='"$H2"'))[0].rollback.state')" = running ] ||
 	fail "rollback state: $(cat "$T/out")"
 # handed out before a restart: the same signed job again
-printf '[rollout]\njob_timeout = 1h\n' >"$T/conf"
 stop_server
 start_server
 FP="$FP_BIN_DIR/fleetpatch --server $URL --token $ADMIN"
