@@ -56,6 +56,8 @@ static int apt_env_init(const struct agent_pkg_ctx *ctx, struct apt_env *e)
 	int r = 0;
 
 	memset(e, 0, sizeof(*e));
+	/* apt's messages are read (lock refusals, errors): untranslated */
+	extra[n++] = "LC_ALL=C";
 	extra[n++] = "DEBIAN_FRONTEND=noninteractive";
 	extra[n++] = "APT_LISTCHANGES_FRONTEND=none";
 	extra[n++] = "NEEDRESTART_MODE=l";

@@ -50,7 +50,8 @@ void agent_rpm_env_release(struct agent_rpm_env *e)
 
 int agent_rpm_env_init(const struct agent_pkg_ctx *ctx, struct agent_rpm_env *e)
 {
-	const char *extra[2] = { NULL, NULL };
+	/* the tools' messages are read (lock waits): untranslated */
+	const char *extra[3] = { "LC_ALL=C", NULL, NULL };
 	char m[128];
 	int r;
 
@@ -70,7 +71,7 @@ int agent_rpm_env_init(const struct agent_pkg_ctx *ctx, struct agent_rpm_env *e)
 			return r;
 		}
 		snprintf(e->homevar, sizeof(e->homevar), "HOME=%s", e->home);
-		extra[0] = e->homevar;
+		extra[1] = e->homevar;
 	}
 	e->envp = agent_env_with(extra);
 	if (!e->envp) {

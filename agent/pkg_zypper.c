@@ -49,7 +49,8 @@ struct zypper_run {
 static int zypper_begin(const struct agent_pkg_ctx *ctx, struct zypper_run *z,
 			struct agent_argv *a)
 {
-	const char *extra[3] = { NULL, NULL, NULL };
+	/* zypper's messages are read: untranslated */
+	const char *extra[4] = { "LC_ALL=C", NULL, NULL, NULL };
 	int r;
 
 	memset(z, 0, sizeof(*z));
@@ -57,8 +58,8 @@ static int zypper_begin(const struct agent_pkg_ctx *ctx, struct zypper_run *z,
 		return r;
 	snprintf(z->lockvar, sizeof(z->lockvar), "ZYPP_LOCK_TIMEOUT=%u",
 		 ctx->lock_wait_s);
-	extra[0] = z->lockvar;
-	extra[1] = z->rpm.homevar[0] ? z->rpm.homevar : NULL;
+	extra[1] = z->lockvar;
+	extra[2] = z->rpm.homevar[0] ? z->rpm.homevar : NULL;
 	z->envp = agent_env_with(extra);
 	if (!z->envp) {
 		agent_rpm_env_release(&z->rpm);
