@@ -7,22 +7,6 @@
  */
 #include "vtest.h"
 
-typedef int feed_fn(const char *, size_t, const char *, struct fp_vuln_feed **,
-		    struct fp_diag *);
-
-static struct fp_vuln_feed *feed_file(feed_fn *fn, const char *path)
-{
-	struct fp_vuln_feed *f = NULL;
-	struct fp_diag d;
-	struct fp_buf b;
-
-	vt_read(path, &b);
-	if (fn(b.data, b.len, path, &f, &d) != 0)
-		fail_msg("%s: %s", path, d.msg);
-	fp_buf_release(&b);
-	return f;
-}
-
 static const struct fp_vuln *find(const struct fp_vuln_feed *f,
 				  const char *pkg, const char *id)
 {
@@ -63,7 +47,7 @@ static void assert_fixed(const struct fp_vuln_affected *a, const char *dist,
 
 static void test_debian_tracker(void **state)
 {
-	struct fp_vuln_feed *f = feed_file(fp_vuln_parse_debian,
+	struct fp_vuln_feed *f = vt_feed(fp_vuln_parse_debian,
 					   SAMPLES "debian__input__debian.json");
 	const struct fp_vuln *v;
 	const struct fp_vuln_affected *a;
@@ -113,7 +97,7 @@ static void test_debian_tracker(void **state)
 
 static void test_debian_dsa_vunnel(void **state)
 {
-	struct fp_vuln_feed *f = feed_file(fp_vuln_parse_debian_dsa,
+	struct fp_vuln_feed *f = vt_feed(fp_vuln_parse_debian_dsa,
 		SAMPLES "vuln-list-debian__tracker__DSA__DSA-5514-1.json");
 	const struct fp_vuln *v = &f->vulns[0];
 
@@ -129,7 +113,7 @@ static void test_debian_dsa_vunnel(void **state)
 		     "2.31-13+deb11u7");
 	fp_vuln_feed_free(f);
 
-	f = feed_file(fp_vuln_parse_vunnel,
+	f = vt_feed(fp_vuln_parse_vunnel,
 		      SAMPLES "debian__snapshot__debian_12__cve-2022-0456.json");
 	v = &f->vulns[0];
 	assert_string_equal(v->id, "CVE-2022-0456");
@@ -140,7 +124,7 @@ static void test_debian_dsa_vunnel(void **state)
 	assert_fixed(&v->affected[0], "debian:12", "chromium", "98.0.4758.80-1");
 	fp_vuln_feed_free(f);
 
-	f = feed_file(fp_vuln_parse_vunnel,
+	f = vt_feed(fp_vuln_parse_vunnel,
 		      SAMPLES "debian__snapshot__debian_12__cve-2025-53603.json");
 	v = &f->vulns[0];
 	assert_string_equal(v->id, "CVE-2025-53603");

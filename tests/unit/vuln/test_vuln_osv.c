@@ -8,17 +8,7 @@
 
 static struct fp_vuln_feed *osv_file(const char *file)
 {
-	struct fp_vuln_feed *f = NULL;
-	struct fp_diag d;
-	struct fp_buf b;
-	char path[512];
-
-	snprintf(path, sizeof(path), SAMPLES "%s", file);
-	vt_read(path, &b);
-	if (fp_vuln_parse_osv(b.data, b.len, file, &f, &d) != 0)
-		fail_msg("%s: %s", file, d.msg);
-	fp_buf_release(&b);
-	return f;
+	return vt_feed(fp_vuln_parse_osv, file);
 }
 
 static struct fp_vuln_feed *osv_text(const char *text)

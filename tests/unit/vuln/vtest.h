@@ -26,6 +26,26 @@ static inline void vt_read(const char *path, struct fp_buf *b)
 		fail_msg("cannot read %s", path);
 }
 
+typedef int vt_feed_fn(const char *, size_t, const char *,
+		       struct fp_vuln_feed **, struct fp_diag *);
+
+/* Parse a sample ('file' under SAMPLES unless it starts with '/'). */
+static inline struct fp_vuln_feed *vt_feed(vt_feed_fn *fn, const char *file)
+{
+	struct fp_vuln_feed *f = NULL;
+	struct fp_diag d;
+	struct fp_buf b;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s%s", file[0] == '/' ? "" : SAMPLES,
+		 file);
+	vt_read(path, &b);
+	if (fn(b.data, b.len, file, &f, &d) != 0)
+		fail_msg("%s: %s", file, d.msg);
+	fp_buf_release(&b);
+	return f;
+}
+
 /*
  * Run 'call' (which fills the diag 'vt_d') and expect failure 'err' with
  * 'want_msg' a prefix of the diag message (and, when 'want_line' > 0,
