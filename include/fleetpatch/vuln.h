@@ -156,6 +156,16 @@ int fp_vuln_parse_debian_dsa(const char *buf, size_t len, const char *name,
 			     struct fp_diag *diag);
 
 /*
+ * The tracker's DSA (or DLA) list text (data/DSA/list):
+ * "[03 Oct 2023] DSA-5514-1 glibc - security update" then indented
+ * "{CVE-2023-4911}" and "[bookworm] - glibc 2.36-9+deb12u3" lines
+ * ("<not-affected>" is FP_VULN_ST_NOT_AFFECTED, other "<...>" tags
+ * FP_VULN_ST_OPEN).  Errors name file:line:column.
+ */
+int fp_vuln_parse_dsa_list(const char *buf, size_t len, const char *name,
+			   struct fp_vuln_feed **ret_feed, struct fp_diag *diag);
+
+/*
  * Normalised per-release records in vunnel's OS schema ({"identifier":
  * "debian:12/cve-2022-0456", "item": {"Vulnerability": {"Name",
  * "NamespaceName", "Severity", "FixedIn": [{"Name", "NamespaceName",

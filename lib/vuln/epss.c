@@ -195,11 +195,8 @@ int fp_epss_parse(const char *buf, size_t len, const char *name,
 	struct csv c = { .diag = diag };
 	int r;
 
-	fp_diag_init(diag, name);
-	if (len > FP_VULN_MAX_INPUT)
-		return fp_diag_set(diag, FP_ETOOBIG, 0, 0,
-				   "input of %zu bytes, more than %zu", len,
-				   FP_VULN_MAX_INPUT);
+	if ((r = fp__vuln_input_check(len, name, diag)))
+		return r;
 	c.epss = fp_calloc(1, sizeof(*c.epss));
 	if (!c.epss)
 		return fp_diag_set(diag, FP_ENOMEM, 0, 0, "out of memory");

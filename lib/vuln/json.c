@@ -238,17 +238,25 @@ int fp__jx_strlist(struct fp__jx *x, const json_t *obj, const char *key,
 	return 0;
 }
 
-int fp__vuln_json_load(const char *buf, size_t len, const char *name,
-		       struct fp_diag *d, json_t **ret)
+int fp__vuln_input_check(size_t len, const char *name, struct fp_diag *d)
 {
-	json_error_t je;
-	json_t *j;
-
 	fp_diag_init(d, name);
 	if (len > FP_VULN_MAX_INPUT)
 		return fp_diag_set(d, FP_ETOOBIG, 0, 0,
 				   "input of %zu bytes, more than %zu", len,
 				   FP_VULN_MAX_INPUT);
+	return 0;
+}
+
+int fp__vuln_json_load(const char *buf, size_t len, const char *name,
+		       struct fp_diag *d, json_t **ret)
+{
+	int r = fp__vuln_input_check(len, name, d);
+	json_error_t je;
+	json_t *j;
+
+	if (r)
+		return r;
 	j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
 	if (!j)
 		return fp_diag_set(d, FP_EINVAL, je.line > 0 ? (unsigned long)je.line : 0,

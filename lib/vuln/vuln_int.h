@@ -68,6 +68,9 @@ typedef int fp__jx_item_fn(struct fp__jx *x, const json_t *item, void *ctx);
 int fp__jx_each(struct fp__jx *x, const char *key, const json_t *arr,
 		fp__jx_item_fn *fn, void *ctx);
 
+/* Start the diag for input 'name'; FP_ETOOBIG past FP_VULN_MAX_INPUT. */
+int fp__vuln_input_check(size_t len, const char *name, struct fp_diag *d);
+
 /* Parse 'buf' as JSON (size-checked); diag has line and column. */
 int fp__vuln_json_load(const char *buf, size_t len, const char *name,
 		       struct fp_diag *d, json_t **ret);

@@ -134,6 +134,86 @@ static void test_debian_dsa_vunnel(void **state)
 	fp_vuln_feed_free(f);
 }
 
+static void test_dsa_list(void **state)
+{
+	struct fp_vuln_feed *f = vt_feed(fp_vuln_parse_dsa_list,
+					 "debian__input__DSA");
+	const struct fp_vuln *v;
+	char t[32];
+
+	assert_int_equal(f->n_vulns, 10);
+	v = &f->vulns[1];
+	assert_string_equal(v->id, "DSA-140");
+	assert_string_equal(v->summary, "libpng - buffer overflow");
+	assert_string_equal(fp_time_rfc3339(v->published, t),
+			    "2002-08-05T00:00:00Z");
+	assert_int_equal(v->n_cves, 2);
+	assert_string_equal(v->cves[1], "CVE-2002-0728");
+	assert_int_equal(v->n_affected, 2);
+	assert_fixed(&v->affected[0], "debian:3.0", "libpng", "1.0.12-3.woody.2");
+	assert_fixed(&v->affected[1], "debian:3.0", "libpng3",
+		     "1.2.1-1.1.woody.2");
+	v = &f->vulns[4];
+	assert_string_equal(v->id, "DSA-2819-1");
+	assert_int_equal(v->n_affected, 0);
+	assert_int_equal(v->n_cves, 0);
+	v = &f->vulns[5];
+	assert_string_equal(v->id, "DSA-2808-2");
+	assert_fixed(&v->affected[1], "debian:7", "openjpeg", "1.3+dfsg-4.8");
+	assert_string_equal(f->vulns[7].id, "DSA-4205-1");
+	assert_string_equal(f->vulns[7].summary, "jessie end-of-life");
+	v = &f->vulns[9];
+	assert_string_equal(v->id, "DSA-5970-1");
+	assert_string_equal(v->cves[0], "CVE-2025-53603");
+	assert_fixed(&v->affected[0], "debian:12", "sope", "5.8.0-1+deb12u1");
+	fp_vuln_feed_free(f);
+}
+
+static int dsa_list(const char *text, struct fp_diag *d)
+{
+	struct fp_vuln_feed *f = NULL;
+	int r = fp_vuln_parse_dsa_list(text, strlen(text), "list", &f, d);
+
+	assert_true(r != 0 || f != NULL);
+	fp_vuln_feed_free(f);
+	return r;
+}
+
+static void test_dsa_list_bad(void **state)
+{
+	struct fp_vuln_feed *f = NULL;
+	struct fp_diag d;
+	const char *ok = "[31 Jul 2025] DSA-5970-1 sope - security update\r\n"
+			 "\t{CVE-2025-53603}\n"
+			 "\t[bookworm] - sope <not-affected> (not built)\n"
+			 "\t[bullseye] - sope <no-dsa> (Minor issue)\n";
+
+	assert_int_equal(fp_vuln_parse_dsa_list(ok, strlen(ok), "l", &f, &d), 0);
+	assert_int_equal(f->vulns[0].affected[0].status, FP_VULN_ST_NOT_AFFECTED);
+	assert_int_equal(f->vulns[0].affected[1].status, FP_VULN_ST_OPEN);
+	fp_vuln_feed_free(f);
+
+	vt_expect_fail(dsa_list("\t{CVE-2025-53603}\n", &vt_d), FP_EINVAL, 1,
+		       "expected a [date] DSA-... line");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\n[32 Foo 2025] DSA-2 q\n",
+				&vt_d),
+		       FP_EINVAL, 2, "expected a date like [01 Aug 2002]");
+	vt_expect_fail(dsa_list("[31 Jul 2025] USN-1 p\n", &vt_d), FP_EINVAL, 1,
+		       "expected a DSA-... or DLA-... id");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\n\t{CVE-2025-1\n", &vt_d),
+		       FP_EINVAL, 2, "expected '}'");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\n\n\t[bookworm] p 1.0\n",
+				&vt_d),
+		       FP_EINVAL, 3, "expected '- PACKAGE VERSION'");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\n\t[bookworm] - p 1:\n",
+				&vt_d),
+		       FP_EINVAL, 2, "invalid deb version");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\n\tsomething\n", &vt_d),
+		       FP_EINVAL, 2, "expected {ids}");
+	vt_expect_fail(dsa_list("[31 Jul 2025] DSA-1 p\x01\n", &vt_d), FP_EINVAL,
+		       1, "control character in line");
+}
+
 static int deb(const char *text, struct fp_diag *d)
 {
 	struct fp_vuln_feed *f = NULL;
@@ -401,6 +481,10 @@ static void test_alloc_failures(void **state)
 	vt_alloc_loop(f, fp_vuln_parse_debian_dsa(b.data, b.len, "x", &f, &d),
 		      fp_vuln_feed_free);
 	fp_buf_release(&b);
+	vt_read(SAMPLES "debian__input__DSA", &b);
+	vt_alloc_loop(f, fp_vuln_parse_dsa_list(b.data, b.len, "x", &f, &d),
+		      fp_vuln_feed_free);
+	fp_buf_release(&b);
 	vt_read(SAMPLES "debian__snapshot__debian_12__cve-2025-53603.json", &b);
 	vt_alloc_loop(f, fp_vuln_parse_vunnel(b.data, b.len, "x", &f, &d),
 		      fp_vuln_feed_free);
@@ -438,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_debian_tracker),
 		cmocka_unit_test(test_debian_dsa_vunnel),
 		cmocka_unit_test(test_debian_bad),
+		cmocka_unit_test(test_dsa_list),
+		cmocka_unit_test(test_dsa_list_bad),
 		cmocka_unit_test(test_kev),
 		cmocka_unit_test(test_kev_bad),
 		cmocka_unit_test(test_epss),
