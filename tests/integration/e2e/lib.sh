@@ -11,7 +11,6 @@ SERVER_PID=
 BG_PIDS= # other background helpers the test started
 trap 'rc=$?; for p in $SERVER_PID $BG_PIDS; do kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; [ $rc -ne 0 ] && { echo "FAILED (rc=$rc); work dir kept: $W" >&2; tail -20 "$W/server.log" >&2; }; [ $rc -eq 0 ] && [ -z "${FP_KEEP:-}" ] && rm -rf "$W"; exit $rc' EXIT
 
-# random_port: a port to try (callers retry on a clash)
 # publish_deb VERSION...: the local apt repository $W/repo offers exactly
 # these builds of fpdemo from $W/pool
 publish_deb() {
@@ -20,8 +19,9 @@ publish_deb() {
 	(cd "$W/repo" && apt-ftparchive packages . >Packages && rm -f Packages.gz && gzip -k Packages)
 }
 
-# (below the kernel's ephemeral range, 32768 and up: a server that comes
-# back on its port after a stop finds no client connection holding it)
+# random_port: a port to try (callers retry on a clash), below the
+# kernel's ephemeral range (32768 and up): a server that comes back on its
+# port after a stop finds no client connection holding it
 random_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000)); }
 
 # start_server [PORT]: a random free port, or PORT again after a stop;
