@@ -95,8 +95,9 @@ struct fp_vuln {
 	const char *id;           /* "CVE-2023-4911", "USN-5614-1", ... */
 	const char **aliases;     /* aliases, upstream and related ids */
 	size_t n_aliases;
-	const char **cves;        /* CVE ids named by id and aliases (also
-				     "UBUNTU-CVE-2021-3782" -> CVE-2021-3782) */
+	const char **cves;        /* CVE ids named by id and aliases, sorted
+				     ("UBUNTU-CVE-2021-3782" names
+				     CVE-2021-3782) */
 	size_t n_cves;
 	const char *summary;      /* or NULL */
 	const char *severity;     /* or NULL */
@@ -266,7 +267,9 @@ int fp_vuln_affected_check(const struct fp_vuln_affected *aff,
 /*
  * An index over the affected entries of one or more feeds, from
  * (dist, package name) to the entries naming it.  It borrows the feeds,
- * which must outlive it.
+ * which must outlive it.  Withdrawn advisories and not-affected entries
+ * are left out.  Read-only once built: fp_vuln_match() may run on it
+ * from several threads at once.
  */
 struct fp_vuln_index;
 
@@ -313,8 +316,9 @@ void fp_vuln_matches_release(struct fp_vuln_matches *m);
 /*
  * Match 'n' distinct packages against the index: for each, a hash lookup
  * of its name (and of its source name) and a version check against each
- * entry found.  Appends one match per (package, affected vulnerability),
- * in package order; 'kev' and 'epss' may be NULL.  A package whose
+ * entry found.  Gives one match per (package, affected advisory), in
+ * package order and by advisory id within a package; 'kev' and 'epss' may
+ * be NULL.  A package whose
  * version is invalid for its ecosystem is counted in 'invalid' and
  * skipped.  'ret' is written only on success (FP_ENOMEM otherwise).
  */

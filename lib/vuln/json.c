@@ -381,8 +381,9 @@ int fp__vuln_range_finish(struct fp__jx *x, enum fp_ecosystem eco,
 			  struct fp_vuln_range *r)
 {
 	enum fp_ecosystem ceco = fp__vuln_range_eco(eco, r);
+	struct fp_vuln_event *tmp;
 	struct fp_diag vd;
-	size_t i, j, old;
+	size_t i, w, lo, old;
 
 	for (i = 0; i < r->n_events; i++) {
 		const struct fp_vuln_event *e = &r->events[i];
@@ -401,15 +402,26 @@ int fp__vuln_range_finish(struct fp__jx *x, enum fp_ecosystem eco,
 			return FP_EINVAL;
 		}
 	}
-	/* Insertion sort: ranges are short and the compare may not be a
-	 * plain function of two pointers. Stable, so ties keep feed order. */
-	for (i = 1; i < r->n_events; i++) {
-		struct fp_vuln_event e = r->events[i];
+	/* A stable merge sort (ties keep feed order) with the ecosystem's
+	 * compare, which qsort() cannot carry; n log n even for hostile
+	 * ranges of FP_VULN_MAX_EVENTS. */
+	tmp = fp_arena_calloc(x->arena, r->n_events + 1, sizeof(*tmp));
+	if (!tmp)
+		return fp__jx_fail(x, FP_ENOMEM, NULL, "out of memory");
+	for (w = 1; w < r->n_events; w *= 2) {
+		for (lo = 0; lo < r->n_events; lo += 2 * w) {
+			size_t mid = lo + w < r->n_events ? lo + w : r->n_events;
+			size_t hi = mid + w < r->n_events ? mid + w : r->n_events;
+			size_t a = lo, b = mid, k = lo;
 
-		for (j = i; j > 0 && event_cmp(ceco, &r->events[j - 1], &e) > 0;
-		     j--)
-			r->events[j] = r->events[j - 1];
-		r->events[j] = e;
+			while (a < mid || b < hi)
+				tmp[k++] = b >= hi || (a < mid &&
+						       event_cmp(ceco, &r->events[a],
+								 &r->events[b]) <= 0)
+						   ? r->events[a++]
+						   : r->events[b++];
+		}
+		memcpy(r->events, tmp, r->n_events * sizeof(*tmp));
 	}
 	return 0;
 }
@@ -425,6 +437,11 @@ static const char *cve_of(const char *s)
 	return p;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int fp__vuln_collect_cves(struct fp_arena *a, struct fp_vuln *v)
 {
 	size_t n = 0, i, j;
@@ -436,15 +453,17 @@ int fp__vuln_collect_cves(struct fp_arena *a, struct fp_vuln *v)
 	for (i = 0; i <= v->n_aliases; i++) {
 		const char *id = cve_of(i == 0 ? v->id : v->aliases[i - 1]);
 
-		if (!id)
-			continue;
-		for (j = 0; j < n && strcmp(out[j], id); j++)
-			;
-		if (j == n)
+		if (id)
 			out[n++] = id;
 	}
+	/* Sorted, then unique: a hostile list of many ids stays n log n. */
+	if (n > 1)
+		qsort(out, n, sizeof(*out), str_cmp);
+	for (i = j = 0; i < n; i++)
+		if (!j || strcmp(out[j - 1], out[i]))
+			out[j++] = out[i];
 	v->cves = out;
-	v->n_cves = n;
+	v->n_cves = j;
 	return 0;
 }
 

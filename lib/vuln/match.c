@@ -353,9 +353,6 @@ static int add_match(struct run *run, const struct ix_ref *ref,
 {
 	struct fp_vuln_match *mt;
 
-	for (size_t i = run->first; i < run->m.n; i++)
-		if (run->m.v[i].vuln == ref->vuln)
-			return 0; /* met by name and by source */
 	if (run->m.n == run->cap) {
 		size_t cap = run->cap ? run->cap * 2 : 64;
 		void *p = fp_reallocarray(run->m.v, cap, sizeof(*run->m.v));
@@ -432,6 +429,46 @@ static int match_one(struct run *run, const struct fp_vuln_index *ix)
 	return 0;
 }
 
+static int match_cmp(const void *a, const void *b)
+{
+	const struct fp_vuln *x = ((const struct fp_vuln_match *)a)->vuln;
+	const struct fp_vuln *y = ((const struct fp_vuln_match *)b)->vuln;
+	int c = strcmp(x->id, y->id);
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* A package's matches by advisory id, each advisory once (one may be met
+ * by name and by source): sorting keeps this n log n however many. */
+static void settle(struct run *run)
+{
+	size_t n = run->m.n - run->first, i, j;
+	struct fp_vuln_match *v;
+
+	if (n < 2)
+		return; /* and m.v may still be NULL */
+	v = run->m.v + run->first;
+	qsort(v, n, sizeof(*v), match_cmp);
+	for (i = j = 1; i < n; i++) {
+		struct fp_vuln_match *kept = &v[j - 1];
+
+		if (v[i].vuln != kept->vuln) {
+			v[j++] = v[i];
+			continue;
+		}
+		/* Met twice (name and source, or a release and the bare
+		 * distribution): the fix must leave both entries behind. */
+		if (!v[i].fixed || !kept->fixed)
+			kept->fixed = NULL;
+		else
+			kept->fixed = higher_fix(kept->affected->eco,
+						 kept->fixed, v[i].fixed);
+	}
+	run->m.n = run->first + j;
+}
+
 void fp_vuln_matches_release(struct fp_vuln_matches *m)
 {
 	fp_free(m->v);
@@ -463,6 +500,7 @@ int fp_vuln_match(const struct fp_vuln_index *ix,
 			fp_vuln_matches_release(&run.m);
 			return r;
 		}
+		settle(&run);
 		run.m.invalid += run.invalid;
 	}
 	*ret = run.m;

@@ -115,7 +115,7 @@ int fp__vuln_set_fix(struct fp__jx *x, struct fp_vuln_affected *aff,
 int fp__vuln_debian_dist(struct fp__jx *x, const char *release,
 			 struct fp_vuln_affected *aff);
 
-/* The CVE ids named by id and aliases into v->cves (deduplicated;
+/* The CVE ids named by id and aliases into v->cves (sorted, unique;
  * "UBUNTU-CVE-2021-3782" names CVE-2021-3782). */
 int fp__vuln_collect_cves(struct fp_arena *a, struct fp_vuln *v);
 

@@ -249,6 +249,42 @@ static void test_bad_input(void **state)
 	fp_buf_release(&b);
 }
 
+/* A long range in reverse order comes out sorted, ties in feed order. */
+static void test_sort_long_range(void **state)
+{
+	struct fp_vuln_feed *f;
+	const struct fp_vuln_range *r;
+	struct fp_buf b;
+	int c;
+
+	fp_buf_init(&b, 0);
+	fp_buf_adds(&b, REC_HEAD "\"affected\":[{\"package\":{\"ecosystem\":"
+		    "\"Debian:12\",\"name\":\"p\"},\"ranges\":[{\"type\":"
+		    "\"ECOSYSTEM\",\"events\":[");
+	for (int i = 200; i > 0; i--)
+		fp_buf_addf(&b, "{\"%s\":\"1.%d\"},",
+			    i % 2 ? "introduced" : "fixed", i / 2);
+	fp_buf_adds(&b, "{\"introduced\":\"0\"}]}]}]}");
+	f = osv_text(b.data);
+	r = &f->vulns[0].affected[0].ranges[0];
+	assert_int_equal(r->n_events, 201);
+	assert_string_equal(r->events[0].version, "0");
+	for (size_t i = 2; i < r->n_events; i++) {
+		assert_int_equal(fp_version_compare(FP_ECO_DEB,
+						    r->events[i - 1].version,
+						    r->events[i].version, &c,
+						    NULL), 0);
+		assert_true(c <= 0);
+		/* The feed gives introduced 1.k (i = 2k+1) before fixed 1.k
+		 * (i = 2k): a stable sort keeps that. */
+		if (c == 0)
+			assert_int_equal(r->events[i - 1].kind,
+					 FP_VULN_EV_INTRODUCED);
+	}
+	fp_vuln_feed_free(f);
+	fp_buf_release(&b);
+}
+
 /* Every allocation failing in turn: an error, no leak, nothing half-built. */
 static void test_alloc_failures(void **state)
 {
@@ -285,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_alma_rocky),
 		cmocka_unit_test(test_array_skip_sort),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_sort_long_range),
 		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
