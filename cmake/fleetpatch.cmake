@@ -1,7 +1,9 @@
 # Helpers shared by every CMakeLists.txt of the project.
 
 set(FP_TEST_DATA ${CMAKE_SOURCE_DIR}/tests/data)
-set(FP_SHARED_DATA ${CMAKE_SOURCE_DIR}/../shared/data)
+# Copies of ../shared/data kept in the tree: a clean clone needs nothing
+# beside it (tests/data/shared/README.md).
+set(FP_SHARED_DATA ${CMAKE_SOURCE_DIR}/tests/data/shared)
 
 # fp_add_program(NAME SOURCES... [LIBS ...]): a binary into build/bin.
 function(fp_add_program name)
