@@ -59,6 +59,10 @@ static const struct fpd_route routes[] = {
 	{ "POST", V1 "/deployments", api_deploy_create, USER(OPERATOR) },
 	{ "GET", V1 "/deployments/{}", api_deploy_get, USER(VIEWER) },
 	{ "POST", V1 "/deployments/{}/{}", api_deploy_action, USER(OPERATOR) },
+
+	{ "GET", V1 "/feeds", api_feeds_list, USER(VIEWER) },
+	{ "POST", V1 "/feeds", api_feeds_import, USER(OPERATOR) },
+	{ "GET", V1 "/vulns", api_vulns_list, USER(VIEWER) },
 };
 
 static int hexval(char c)

@@ -11,6 +11,7 @@
 
 #include "decode.h"
 #include "fleetpatch/sign.h"
+#include "fleetpatch/vuln.h"
 #include "log.h"
 #include "store.h"
 
@@ -135,6 +136,26 @@ fpd_handler api_windows_list, api_windows_put, api_windows_get,
 fpd_handler api_policies_list, api_policies_put, api_policies_delete;
 fpd_handler api_deploy_list, api_deploy_create, api_deploy_get,
 	api_deploy_action;
+
+/* vulnerability feeds (api_feeds.c, api_vulns.c; docs/vuln.md) */
+fpd_handler api_feeds_import, api_feeds_list, api_vulns_list;
+
+/* One parsed feed: advisories, or the KEV catalog, or EPSS scores. */
+struct fpd_feed {
+	struct fp_vuln_feed *vulns;
+	struct fp_kev *kev;
+	struct fp_epss *epss;
+	size_t records, skipped;
+};
+
+/* The kind of a feed body from its first bytes, or NULL. */
+const char *fpd_feed_detect(const char *body, size_t len);
+bool fpd_feed_kind_is_valid(const char *kind);
+/* Parse a body of 'kind' (osv, debian, dsa, kev, epss); 'name' labels
+ * the diag.  *ret written only on success. */
+int fpd_feed_parse(const char *kind, const char *body, size_t len,
+		   const char *name, struct fpd_feed *ret, struct fp_diag *d);
+void fpd_feed_release(struct fpd_feed *f);
 
 /* Settings loaded at start from the store over the config. */
 int fpd_settings_load(struct fpd_server *srv);

@@ -140,6 +140,30 @@ struct fp_store_feed {
 	void *ctx;
 };
 
+/*
+ * Vulnerability feeds and the fleet's packages as the matcher needs them
+ * (docs/vuln.md).  Callbacks return 0 to go on, an fp_err to stop (the
+ * walk then returns it); what they are given lives until they return.
+ */
+typedef int fp_store_vfeed_fn(void *ctx, const char *name, const char *kind,
+			      const void *body, size_t len);
+/* A host with a package set, its set id and os-release ID / VERSION_ID
+ * ("" when unknown). */
+typedef int fp_store_fleet_host_fn(void *ctx, int64_t host_id,
+				   const char *hostname, int64_t set_id,
+				   const char *os_id, const char *os_version);
+/* A native package of a set some host uses, with that host's os-release
+ * (a row per distinct set, os and package: never per host).  'source'
+ * and 'source_version' are "" when the inventory gave none. */
+struct fp_store_fleet_pkg {
+	int64_t set_id, package_id;
+	const char *os_id, *os_version;
+	int eco; /* enum fp_ecosystem */
+	const char *name, *version, *source, *source_version;
+};
+typedef int fp_store_fleet_pkg_fn(void *ctx,
+				  const struct fp_store_fleet_pkg *p);
+
 struct fp_store_ops {
 	const char *name;
 	void (*close)(struct fp_store *st);
@@ -296,6 +320,24 @@ struct fp_store_ops {
 	/* Does any host have this version installed or offered? */
 	int (*package_version_known)(struct fp_store *st, const char *name,
 				     const char *version, bool *ret);
+
+	/*
+	 * Vulnerability feeds.  put stores a parsed-and-checked feed body
+	 * under 'name', replacing that name's previous body whole, in one
+	 * transaction.  list: [{"name", "kind", "imported_at" (RFC 3339),
+	 * "records", "bytes"}] by name.  each walks the bodies, oldest
+	 * import first.
+	 */
+	int (*vfeed_put)(struct fp_store *st, const char *name,
+			 const char *kind, const void *body, size_t len,
+			 int64_t records, int64_t now);
+	int (*vfeed_list)(struct fp_store *st, json_t **ret);
+	int (*vfeed_each)(struct fp_store *st, fp_store_vfeed_fn *fn,
+			  void *ctx);
+	/* The hosts with a package set (by hostname), then the packages of
+	 * the sets they use, from one read snapshot. */
+	int (*fleet_each)(struct fp_store *st, fp_store_fleet_host_fn *host_fn,
+			  fp_store_fleet_pkg_fn *pkg_fn, void *ctx);
 };
 
 struct fp_store {

@@ -1058,4 +1058,8 @@ const struct fp_store_ops sq_ops = {
 	.hosts_select = sq_hosts_select,
 	.hosts_with_package = sq_hosts_with_package,
 	.package_version_known = sq_package_version_known,
+	.vfeed_put = sq_vfeed_put,
+	.vfeed_list = sq_vfeed_list,
+	.vfeed_each = sq_vfeed_each,
+	.fleet_each = sq_fleet_each,
 };

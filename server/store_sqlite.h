@@ -51,6 +51,8 @@ enum sq_stmt {
 	SQ_DEP_HOST, SQ_DEP_LIST, SQ_DEP_HOSTS, SQ_HOSTS_SELECT,
 	SQ_HOSTS_WITH_PKG, SQ_PKG_VERSION_KNOWN, SQ_JOB_ISSUE, SQ_JOB_REPORT,
 	SQ_JOB_LIST, SQ_JOB_LIST_OPEN,
+	/* vulnerability feeds, store_sqlite_vuln.c */
+	SQ_FEED_PUT, SQ_FEED_LIST, SQ_FEED_EACH, SQ_FLEET_HOSTS, SQ_FLEET_PKGS,
 	SQ__COUNT
 };
 
@@ -157,6 +159,14 @@ int sq_sweep(struct fp_store *st, unsigned max_sets,
 int sq_host_delete(struct fp_store *st, int64_t id);
 int sq_updates_list(struct fp_store *st, bool security_only, const char *group,
 		    json_t **ret);
+
+/* Vulnerability feeds, store_sqlite_vuln.c */
+int sq_vfeed_put(struct fp_store *st, const char *name, const char *kind,
+		 const void *body, size_t len, int64_t records, int64_t now);
+int sq_vfeed_list(struct fp_store *st, json_t **ret);
+int sq_vfeed_each(struct fp_store *st, fp_store_vfeed_fn *fn, void *ctx);
+int sq_fleet_each(struct fp_store *st, fp_store_fleet_host_fn *host_fn,
+		  fp_store_fleet_pkg_fn *pkg_fn, void *ctx);
 
 /* Is host 'h' in group 'g'?  Static members, or the dynamic rule. */
 #define IN_GROUP(h, g)                                                        \

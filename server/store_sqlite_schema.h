@@ -203,6 +203,19 @@ static const char *const sq_migrations[] = {
 	" FROM deployment_jobs WHERE status IS NOT NULL;"
 	"UPDATE deployment_jobs SET status = NULL, result = NULL,"
 	" reported_at = NULL WHERE status IS NOT NULL;",
+	/*
+	 * 7: imported vulnerability feeds (docs/vuln.md): one row per feed
+	 * name with the body exactly as imported, replaced whole by a
+	 * re-import in one statement, so an import applies whole or not at
+	 * all.  Advisories are parsed and matched on demand.
+	 */
+	"CREATE TABLE feeds("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK(kind IN ('osv','debian','dsa','kev','epss')),"
+	" imported_at INTEGER NOT NULL,"
+	" records INTEGER NOT NULL,"
+	" body BLOB NOT NULL);",
 };
 
 #endif

@@ -160,7 +160,8 @@ sqlite3 "$T/data/fleetpatch.db" "
 UPDATE deployment_jobs SET status = r.status, result = r.result,
   reported_at = r.reported_at FROM job_reports r WHERE r.job_id = deployment_jobs.job_id;
 DROP TABLE job_reports;
-DELETE FROM schema_version WHERE version = 6;" || fail "cannot make a schema 5 database"
+DROP TABLE IF EXISTS feeds; -- migration 7
+DELETE FROM schema_version WHERE version >= 6;" || fail "cannot make a schema 5 database"
 start_server
 [ "$(sqlite3 "$T/data/fleetpatch.db" "SELECT max(version) FROM schema_version")" -ge 6 ] ||
 	fail "migration 6 not applied"
