@@ -31,5 +31,7 @@ cli_cmd_fn cmd_rings;
 cli_cmd_fn cmd_deploy;
 cli_cmd_fn cmd_policy;
 cli_cmd_fn cmd_window;
+cli_cmd_fn cmd_feed;
+cli_cmd_fn cmd_vulns;
 
 #endif

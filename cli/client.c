@@ -39,14 +39,15 @@ int cli_escape(struct fp_buf *b, const char *s)
 	return r;
 }
 
-int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
-	     const json_t *body, json_t **ret)
+int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
+		const char *body, size_t len, long timeout_ms, json_t **ret)
 {
 	struct fp_http_client c;
+	struct fp_buf out;
 	char full[4096], err[1024];
 	json_t *resp = NULL;
 	long status = 0;
-	int r, rc;
+	int r;
 
 	if (!ctx->server || !*ctx->server)
 		return cli_fail(2, "no server: give --server URL or set "
@@ -60,9 +61,15 @@ int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
 		return cli_fail(2, "server must be an http:// or https:// URL: %s",
 				ctx->server);
 	c.max_response = CLI_MAX_RESPONSE;
-	r = fp_http_json(&c, method, full, ctx->token, body, &status, &resp, err,
-			 sizeof(err));
+	if (timeout_ms > 0)
+		c.timeout_ms = timeout_ms;
+	fp_buf_init(&out, CLI_MAX_RESPONSE + 1);
+	r = fp_http_request(&c, method, full, ctx->token, body, len, &status,
+			    &out, err, sizeof(err));
 	fp_http_client_release(&c);
+	if (!r && out.len)
+		resp = json_loadb(out.data, out.len, 0, NULL);
+	fp_buf_release(&out);
 	if (r)
 		return cli_fail(1, "%s", err);
 	if (status < 200 || status > 299) {
@@ -70,11 +77,23 @@ int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
 		json_decref(resp);
 		return cli_fail(status == 400 || status == 413 ? 2 : 1, "%s", err);
 	}
-	rc = 0;
 	if (ret)
 		*ret = resp ? resp : json_null();
 	else
 		json_decref(resp);
+	return 0;
+}
+
+int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
+	     const json_t *body, json_t **ret)
+{
+	char *s = NULL;
+	int rc;
+
+	if (body && !(s = json_dumps(body, JSON_COMPACT)))
+		return cli_fail(1, "out of memory");
+	rc = cli_request(ctx, method, path, s, s ? strlen(s) : 0, 0, ret);
+	free(s); /* jansson allocates with malloc */
 	return rc;
 }
 

@@ -23,6 +23,11 @@
 int cli_call(struct cli_ctx *ctx, const char *method, const char *path,
 	     const json_t *body, json_t **ret);
 
+/* cli_call() with a raw body of 'len' bytes (may be NULL) and a request
+ * timeout (0: the client's default). */
+int cli_request(struct cli_ctx *ctx, const char *method, const char *path,
+		const char *body, size_t len, long timeout_ms, json_t **ret);
+
 /* Append 's' percent-encoded for a URL path segment or query value. */
 int cli_escape(struct fp_buf *b, const char *s);
 

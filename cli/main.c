@@ -29,6 +29,8 @@ WEAK(cmd_rings)
 WEAK(cmd_deploy)
 WEAK(cmd_policy)
 WEAK(cmd_window)
+WEAK(cmd_feed)
+WEAK(cmd_vulns)
 
 static const struct cli_command commands[] = {
 	{ "version", cmd_version, "compare package versions" },
@@ -46,6 +48,8 @@ static const struct cli_command commands[] = {
 	{ "deploy", cmd_deploy, "staged deployments" },
 	{ "policy", cmd_policy, "automatic deployment policies" },
 	{ "window", cmd_window, "maintenance windows" },
+	{ "feed", cmd_feed, "import and list vulnerability feeds" },
+	{ "vulns", cmd_vulns, "vulnerabilities affecting the fleet or a host" },
 };
 
 static void usage(FILE *f, const char *prog)
