@@ -53,6 +53,23 @@ DELETE /api/v1/tokens/999 viewer
 GET /api/v1/audit admin
 GET /api/v1/settings admin
 PUT /api/v1/settings admin
+GET /api/v1/rings viewer
+POST /api/v1/rings operator
+DELETE /api/v1/rings/nosuch operator
+GET /api/v1/windows viewer
+POST /api/v1/windows operator
+GET /api/v1/windows/nosuch viewer
+DELETE /api/v1/windows/nosuch operator
+GET /api/v1/policies viewer
+POST /api/v1/policies operator
+DELETE /api/v1/policies/nosuch operator
+GET /api/v1/deployments viewer
+POST /api/v1/deployments operator
+GET /api/v1/deployments/999 viewer
+POST /api/v1/deployments/999/approve operator
+GET /api/v1/feeds viewer
+POST /api/v1/feeds operator
+GET /api/v1/vulns viewer
 ROUTES
 
 rank() {
@@ -100,7 +117,17 @@ while read -r method path least; do
 		esac
 	done
 done <"$T/routes"
-[ $n -eq 26 ] || fail "route table read $n routes"
+[ $n -eq 43 ] || fail "route table read $n routes"
+# Every route the server has is in the table above (those without
+# authentication, enroll and login, are tested on their own below).
+sed -n 's|^[[:space:]]*{ "\([A-Z]*\)", V1 "\([^"]*\)".*|\1 /api/v1\2|p' \
+	"$FP_SOURCE_DIR/server/router.c" >"$T/server-routes"
+[ -s "$T/server-routes" ] || fail "no routes read from server/router.c"
+while read -r method path; do
+	case $path in /api/v1/enroll | /api/v1/login) continue ;; esac
+	re="^$method $(printf '%s' "$path" | sed 's|{}|[^/ ]*|g') "
+	grep -q "$re" "$T/routes" || fail "route $method $path is not in the auth table"
+done <"$T/server-routes"
 
 # a user token cannot check in
 checkin "$VIEWER" --unchanged --seq 1
