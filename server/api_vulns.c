@@ -37,31 +37,17 @@ struct vx_dist {
 struct vx {
 	struct fp_arena arena;
 	struct fpd_feed *feeds;
-	size_t n_feeds;
+	size_t n_feeds, alloc_feeds;
 	const struct fp_kev *kev;
 	const struct fp_epss *epss;
 	struct vx_host *hosts;
-	size_t n_hosts;
+	size_t n_hosts, alloc_hosts;
 	struct vx_row *rows;
-	size_t n_rows;
+	size_t n_rows, alloc_rows;
 	struct vx_dist dists[64];
 	size_t n_dists;
 	struct fp_diag d;
 };
-
-/* Room for element 'n' of an array grown by doubling from 16. */
-static int grow(void **p, size_t n, size_t size)
-{
-	void *q;
-
-	if (n && (n < 16 || (n & (n - 1))))
-		return 0;
-	q = fp_reallocarray(*p, n ? n * 2 : 16, size);
-	if (!q)
-		return FP_ENOMEM;
-	*p = q;
-	return 0;
-}
 
 static int load_feed(void *ctx, const char *name, const char *kind,
 		     const void *body, size_t len)
@@ -70,7 +56,8 @@ static int load_feed(void *ctx, const char *name, const char *kind,
 	struct fpd_feed f;
 	int rc;
 
-	if ((rc = grow((void **)&x->feeds, x->n_feeds, sizeof(*x->feeds))))
+	if ((rc = fp_reserve((void **)&x->feeds, x->n_feeds + 1, &x->alloc_feeds,
+			      sizeof(*x->feeds))))
 		return rc;
 	fp_diag_init(&x->d, name);
 	if ((rc = fpd_feed_parse(kind, body, len, name, &f, &x->d)))
@@ -115,7 +102,8 @@ static int add_host(void *ctx, int64_t id, const char *hostname,
 	struct vx *x = ctx;
 	struct vx_host *h;
 
-	if (grow((void **)&x->hosts, x->n_hosts, sizeof(*x->hosts)))
+	if (fp_reserve((void **)&x->hosts, x->n_hosts + 1, &x->alloc_hosts,
+		       sizeof(*x->hosts)))
 		return FP_ENOMEM;
 	h = &x->hosts[x->n_hosts];
 	h->id = id;
@@ -138,7 +126,8 @@ static int add_pkg(void *ctx, const struct fp_store_fleet_pkg *p)
 		return FP_ENOMEM;
 	if (!*dist || p->eco < 0 || p->eco >= FP_ECO__COUNT)
 		return 0; /* no distribution to match against */
-	if (grow((void **)&x->rows, x->n_rows, sizeof(*x->rows)))
+	if (fp_reserve((void **)&x->rows, x->n_rows + 1, &x->alloc_rows,
+		       sizeof(*x->rows)))
 		return FP_ENOMEM;
 	r = &x->rows[x->n_rows];
 	r->set_id = p->set_id;
@@ -300,14 +289,15 @@ static const char *severity_of(const struct fp_vuln_match *m)
 
 struct host_ids {
 	int64_t *v;
-	size_t n;
+	size_t n, alloc;
 };
 
 static int collect_host(void *ctx, const struct vx_host *h)
 {
 	struct host_ids *ids = ctx;
 
-	if (grow((void **)&ids->v, ids->n, sizeof(*ids->v)))
+	if (fp_reserve((void **)&ids->v, ids->n + 1, &ids->alloc,
+		       sizeof(*ids->v)))
 		return FP_ENOMEM;
 	ids->v[ids->n++] = h->id;
 	return 0;

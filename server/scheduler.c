@@ -78,24 +78,6 @@ static void batch_clear(struct fp_store_batch *b)
 	*b = (struct fp_store_batch){ 0 };
 }
 
-/* Room for 'need' elements of a pending array; pend_mu held. */
-static int pending_reserve(void **v, size_t need, size_t *alloc, size_t size)
-{
-	size_t na = *alloc ? *alloc : 16;
-	void *nv;
-
-	if (need <= *alloc)
-		return 0;
-	while (na < need)
-		na *= 2;
-	nv = fp_reallocarray(*v, na, size);
-	if (!nv)
-		return FP_ENOMEM;
-	*v = nv;
-	*alloc = na;
-	return 0;
-}
-
 /* A job about to be handed out: stored with the next feed. */
 static int queue_issued(struct fpd_sched *s, struct live *l,
 			const struct fp_job *job, const json_t *env)
@@ -106,7 +88,7 @@ static int queue_issued(struct fpd_sched *s, struct live *l,
 	if (!text)
 		return FP_ENOMEM;
 	pthread_mutex_lock(&s->pend_mu);
-	if (!pending_reserve((void **)&s->pend.jobs, s->pend.n_jobs + 1,
+	if (!fp_reserve((void **)&s->pend.jobs, s->pend.n_jobs + 1,
 			     &s->alloc_jobs, sizeof(*s->pend.jobs))) {
 		s->pend.jobs[s->pend.n_jobs++] = (struct fp_store_job){
 			.job_id = job->job_id, .deployment_id = l->dep.id,
@@ -137,7 +119,7 @@ static int queue_report(struct fpd_sched *s, const struct fp_job_result *r,
 	if (!text)
 		return FP_ENOMEM;
 	pthread_mutex_lock(&s->pend_mu);
-	if (!pending_reserve((void **)&s->pend.reports, s->pend.n_reports + 1,
+	if (!fp_reserve((void **)&s->pend.reports, s->pend.n_reports + 1,
 			     &s->alloc_reports, sizeof(*s->pend.reports))) {
 		s->pend.reports[s->pend.n_reports++] = (struct fp_store_report){
 			r->job_id, fp_job_status_name(r->status), text, now
@@ -200,15 +182,10 @@ static void mark(struct live *l, const struct fp_rollout_host *h)
 {
 	size_t idx = (size_t)(h - l->dep.hosts);
 
-	if (l->n_dirty == l->alloc_dirty) {
-		size_t na = l->alloc_dirty ? l->alloc_dirty * 2 : 64;
-		void *nv = fp_reallocarray(l->dirty, na, sizeof(*l->dirty));
-		if (!nv) {
-			l->all_dirty = true; /* every row next time */
-			return;
-		}
-		l->dirty = nv;
-		l->alloc_dirty = na;
+	if (fp_reserve((void **)&l->dirty, l->n_dirty + 1, &l->alloc_dirty,
+		       sizeof(*l->dirty))) {
+		l->all_dirty = true; /* every row next time */
+		return;
 	}
 	l->dirty[l->n_dirty++] = idx;
 }
@@ -239,10 +216,10 @@ static int live_queue(struct fpd_sched *s, struct live *l, bool all)
 			return FP_ENOMEM;
 	}
 	pthread_mutex_lock(&s->pend_mu);
-	if ((body && pending_reserve((void **)&s->pend.bodies,
+	if ((body && fp_reserve((void **)&s->pend.bodies,
 				     s->pend.n_bodies + 1, &s->alloc_bodies,
 				     sizeof(*s->pend.bodies))) ||
-	    pending_reserve((void **)&s->pend.rows, s->pend.n_rows + n,
+	    fp_reserve((void **)&s->pend.rows, s->pend.n_rows + n,
 			    &s->alloc_rows, sizeof(*s->pend.rows)))
 		goto out;
 	if (body) {
@@ -303,7 +280,7 @@ static int unshift(void **v, size_t *n, size_t *alloc, void *old,
 {
 	if (n_old == 0)
 		return 0;
-	if (pending_reserve(v, *n + n_old, alloc, size))
+	if (fp_reserve(v, *n + n_old, alloc, size))
 		return FP_ENOMEM;
 	memmove((char *)*v + n_old * size, *v, *n * size);
 	memcpy(*v, old, n_old * size);

@@ -556,14 +556,8 @@ struct evlist {
 static int add_event(struct evlist *l, int kind, int64_t old_pkg,
 		     int64_t new_pkg)
 {
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 16;
-		struct sq_event *nv = fp_reallocarray(l->v, na, sizeof(*nv));
-		if (!nv)
-			return FP_ENOMEM;
-		l->v = nv;
-		l->alloc = na;
-	}
+	if (fp_reserve((void **)&l->v, l->n + 1, &l->alloc, sizeof(*l->v)))
+		return FP_ENOMEM;
 	l->v[l->n++] = (struct sq_event){ kind, old_pkg, new_pkg };
 	return 0;
 }

@@ -15,6 +15,13 @@ void *fp_calloc(size_t n, size_t size);
 void *fp_realloc(void *p, size_t size);
 void *fp_reallocarray(void *p, size_t n, size_t size);
 char *fp_strdup(const char *s);
+
+/*
+ * Room for 'need' elements of 'size' bytes in the array *v, which has room
+ * for *alloc: grows it by doubling (from 16).  Returns 0, or FP_ENOMEM
+ * with *v and *alloc as they were.
+ */
+int fp_reserve(void **v, size_t need, size_t *alloc, size_t size);
 char *fp_strndup(const char *s, size_t n);
 void fp_free(void *p);
 

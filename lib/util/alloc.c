@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fleetpatch/alloc.h"
+#include "fleetpatch/err.h"
 
 /*
  * Counters for the failure-injection hook.  Plain globals: the hook is for
@@ -65,6 +66,26 @@ void *fp_reallocarray(void *p, size_t n, size_t size)
 	if (size && n > SIZE_MAX / size)
 		return NULL;
 	return fp_realloc(p, n * size);
+}
+
+int fp_reserve(void **v, size_t need, size_t *alloc, size_t size)
+{
+	size_t na = *alloc ? *alloc : 16;
+	void *nv;
+
+	if (need <= *alloc)
+		return 0;
+	while (na < need) {
+		if (na > SIZE_MAX / 2)
+			return FP_ENOMEM;
+		na *= 2;
+	}
+	nv = fp_reallocarray(*v, na, size);
+	if (!nv)
+		return FP_ENOMEM;
+	*v = nv;
+	*alloc = na;
+	return 0;
 }
 
 char *fp_strndup(const char *s, size_t n)

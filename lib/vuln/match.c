@@ -353,15 +353,9 @@ static int add_match(struct run *run, const struct ix_ref *ref,
 {
 	struct fp_vuln_match *mt;
 
-	if (run->m.n == run->cap) {
-		size_t cap = run->cap ? run->cap * 2 : 64;
-		void *p = fp_reallocarray(run->m.v, cap, sizeof(*run->m.v));
-
-		if (!p)
-			return FP_ENOMEM;
-		run->m.v = p;
-		run->cap = cap;
-	}
+	if (fp_reserve((void **)&run->m.v, run->m.n + 1, &run->cap,
+		       sizeof(*run->m.v)))
+		return FP_ENOMEM;
 	mt = &run->m.v[run->m.n++];
 	*mt = (struct fp_vuln_match){ .pkg = run->pkg_idx, .vuln = ref->vuln,
 				      .affected = ref->aff, .fixed = fixed };

@@ -50,6 +50,39 @@ static void test_buf_alloc_failure(void **state)
 	fp_buf_release(&b);
 }
 
+static void test_reserve(void **state)
+{
+	int *v = NULL;
+	size_t alloc = 0;
+
+	assert_int_equal(fp_reserve((void **)&v, 1, &alloc, sizeof(*v)), 0);
+	assert_int_equal(alloc, 16);
+	for (int i = 0; i < 16; i++)
+		v[i] = i;
+	assert_int_equal(fp_reserve((void **)&v, 16, &alloc, sizeof(*v)), 0);
+	assert_int_equal(alloc, 16); /* enough already: untouched */
+	assert_int_equal(fp_reserve((void **)&v, 100, &alloc, sizeof(*v)), 0);
+	assert_int_equal(alloc, 128);
+	assert_int_equal(v[15], 15);
+	/* a failure leaves the array and its size as they were */
+	int *old = v;
+	fp_alloc_fail_at(1);
+	assert_int_equal(fp_reserve((void **)&v, 129, &alloc, sizeof(*v)),
+			 FP_ENOMEM);
+	fp_alloc_fail_at(0);
+	assert_ptr_equal(v, old);
+	assert_int_equal(alloc, 128);
+	assert_int_equal(v[15], 15);
+	/* no size_t overflow on doubling or on the byte count */
+	assert_int_equal(fp_reserve((void **)&v, SIZE_MAX, &alloc, sizeof(*v)),
+			 FP_ENOMEM);
+	assert_int_equal(fp_reserve((void **)&v, SIZE_MAX / 2, &alloc,
+				    sizeof(*v)),
+			 FP_ENOMEM);
+	assert_int_equal(alloc, 128);
+	fp_free(v);
+}
+
 static void test_arena(void **state)
 {
 	struct fp_arena a;
@@ -148,6 +181,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_alloc_failure),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_time),
