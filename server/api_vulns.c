@@ -56,8 +56,8 @@ static int load_feed(void *ctx, const char *name, const char *kind,
 	struct fpd_feed f;
 	int rc;
 
-	if ((rc = fp_reserve((void **)&x->feeds, x->n_feeds + 1, &x->alloc_feeds,
-			      sizeof(*x->feeds))))
+	if ((rc = fp_reserve((void **)&x->feeds, x->n_feeds + 1,
+			     &x->alloc_feeds, sizeof(*x->feeds))))
 		return rc;
 	fp_diag_init(&x->d, name);
 	if ((rc = fpd_feed_parse(kind, body, len, name, &f, &x->d)))
